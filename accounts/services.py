@@ -1,0 +1,61 @@
+"""Writes for organisations, units and memberships. Each keeps a unit's Django group in
+step with its memberships and writes its audit event."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import Membership, Organisation, Unit, User
+from coordination import audit
+
+
+@transaction.atomic
+def unit_create(
+    *, organisation: Organisation, name: str, unit_type: str, municipality: str = ""
+) -> Unit:
+    """Create a unit together with the Django group that carries its object permissions."""
+    group = Group.objects.create(name=f"unit:{name}")
+    return Unit.objects.create(
+        organisation=organisation,
+        name=name,
+        unit_type=unit_type,
+        municipality=municipality,
+        group=group,
+    )
+
+
+@transaction.atomic
+def membership_add(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
+    """Make `user` a member of `unit` with `role` (or change the role) and join its group."""
+    membership, created = Membership.objects.get_or_create(
+        user=user, unit=unit, defaults={"role": role}
+    )
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    user.groups.add(unit.group)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.GRANT_CHANGE,
+        obj=membership,
+        detail={"change": "membership_add", "user": user.pk, "unit": unit.pk, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User | None, membership: Membership) -> None:
+    """End a membership; the user loses the unit's access at once."""
+    membership.user.groups.remove(membership.unit.group)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.GRANT_CHANGE,
+        obj=membership,
+        detail={
+            "change": "membership_remove",
+            "user": membership.user_id,
+            "unit": membership.unit_id,
+        },
+    )
+    membership.delete()

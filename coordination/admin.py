@@ -1,0 +1,85 @@
+"""Django admin: metadata for administrators. Case content (entry texts, contact notes,
+CPR numbers) is not shown here, and nothing that grants access is edited here: those go
+through the services, which check access and write the audit log."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from coordination.models import (
+    AuditEvent,
+    Case,
+    CaseParticipant,
+    Citizen,
+    Contact,
+    Entry,
+    Forum,
+    RelatedPerson,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Forum)
+class ForumAdmin(admin.ModelAdmin):
+    list_display = ["name", "effort_type", "municipality", "default_legal_basis"]
+    list_filter = ["effort_type"]
+    search_fields = ["name", "municipality"]
+    filter_horizontal = ["member_units"]
+
+
+@admin.register(Citizen)
+class CitizenAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "created_at"]
+    fields = ["protected_address", "created_at"]
+
+
+@admin.register(RelatedPerson)
+class RelatedPersonAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "relation", "has_custody"]
+    fields = ["relation", "has_custody"]
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "forum", "status", "opened_at", "closed_at"]
+    list_filter = ["status", "forum__effort_type", "forum"]
+    fields = ["forum", "status", "stage", "track", "opened_at", "closed_at", "next_review_at"]
+
+
+@admin.register(CaseParticipant)
+class CaseParticipantAdmin(ReadOnlyAdmin):
+    list_display = ["case", "unit", "role", "legal_basis", "valid_from", "valid_until"]
+    list_filter = ["role", "legal_basis"]
+
+
+@admin.register(Contact)
+class ContactAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "result", "occurred_at", "unit"]
+    list_filter = ["kind", "result"]
+    fields = ["case", "kind", "result", "occurred_at", "unit"]
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ["case", "category", "legal_basis", "author_unit", "created_at"]
+    list_filter = ["category", "legal_basis"]
+    fields = ["case", "category", "legal_basis", "author_unit", "audience_all", "created_at"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "actor_username", "action", "outcome", "object_type",
+                    "object_id"]
+    list_filter = ["action", "outcome"]
+    search_fields = ["actor_username", "request_id"]

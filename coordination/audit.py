@@ -1,0 +1,178 @@
+"""Writing the audit log.
+
+Writes are audited by their service, inside the same transaction as the write
+(`write_event`). Reads are collected during the request (`record`) and inserted in one
+bulk insert by `AuditMiddleware` when the view has finished; if that insert fails, the
+response is replaced by an error page, so no personal data leaves unaudited (fail closed).
+Outside a request (tasks, commands, tests calling services) `record` inserts at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import DatabaseError, models
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from coordination.models.audit import AuditEvent
+
+if TYPE_CHECKING:
+    from accounts.models import Unit, User
+
+logger = logging.getLogger(__name__)
+
+Action = AuditEvent.Action
+Outcome = AuditEvent.Outcome
+
+
+@dataclass
+class _RequestContext:
+    request_id: str
+    ip: str | None
+    pending: list[AuditEvent] = field(default_factory=list)
+
+
+_current: ContextVar[_RequestContext | None] = ContextVar("samraad_audit_request", default=None)
+
+
+def _references(obj: models.Model | None) -> dict[str, Any]:
+    """object type/id plus the case and citizen an object belongs to, where it has them."""
+    if obj is None:
+        return {}
+    refs: dict[str, Any] = {"object_type": obj._meta.label_lower, "object_id": str(obj.pk)}
+    label = obj._meta.label_lower
+    if label == "coordination.citizen":
+        refs["citizen_id"] = obj.pk
+    elif label == "coordination.case":
+        refs["case_id"] = obj.pk
+        refs["citizen_id"] = obj.citizen_id  # type: ignore[attr-defined]
+    elif hasattr(obj, "case_id"):
+        refs["case_id"] = obj.case_id
+        case = getattr(obj, "case", None)
+        refs["citizen_id"] = case.citizen_id if case is not None else None
+    return refs
+
+
+def build_event(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    unit: Unit | None = None,
+    citizen_id: int | None = None,
+    case_id: int | None = None,
+    categories: Iterable[str] = (),
+    purpose: str = "",
+    legal_basis: str = "",
+    detail: dict[str, Any] | None = None,
+    outcome: str = Outcome.OK,
+) -> AuditEvent:
+    context = _current.get()
+    refs = _references(obj)
+    if citizen_id is not None:
+        refs["citizen_id"] = citizen_id
+    if case_id is not None:
+        refs["case_id"] = case_id
+    authenticated = actor is not None and actor.is_authenticated
+    return AuditEvent(
+        actor=actor if authenticated else None,
+        actor_username=actor.get_username() if authenticated and actor else "",
+        actor_unit=unit,
+        action=action,
+        outcome=outcome,
+        categories=sorted(set(categories)),
+        purpose=purpose,
+        legal_basis=legal_basis,
+        detail=detail or {},
+        request_id=context.request_id if context else "",
+        ip=context.ip if context else None,
+        **refs,
+    )
+
+
+def write_event(**kwargs: Any) -> AuditEvent:
+    """Insert one event now: for writes, inside the service's own transaction."""
+    event = build_event(**kwargs)
+    event.save(force_insert=True)
+    return event
+
+
+def record(**kwargs: Any) -> None:
+    """Note a read; it is inserted with the request's other events when the view ends."""
+    record_many([build_event(**kwargs)])
+
+
+def record_many(events: list[AuditEvent]) -> None:
+    context = _current.get()
+    if context is None:
+        AuditEvent.objects.bulk_create(events)
+    else:
+        context.pending.extend(events)
+
+
+def _request_id(request: HttpRequest) -> str:
+    supplied = request.headers.get("X-Request-ID", "")
+    try:
+        return str(uuid.UUID(supplied))
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+class AuditMiddleware:
+    """Collects the request's audit events and inserts them in one go, failing closed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        context = _RequestContext(request_id=_request_id(request), ip=request.META.get("REMOTE_ADDR"))
+        token = _current.set(context)
+        try:
+            response = self.get_response(request)
+            if context.pending:
+                try:
+                    AuditEvent.objects.bulk_create(context.pending)
+                except DatabaseError:
+                    # Never show what we could not log. The reason goes to the server log;
+                    # the event itself carries personal references, so it is not logged.
+                    logger.exception("Audit insert failed; response withheld (request %s)",
+                                     context.request_id)
+                    response = TemplateResponse(request, "audit_failed.html", status=503)
+                    response.render()
+        finally:
+            _current.reset(token)
+        response["X-Request-ID"] = context.request_id
+        return response
+
+
+# --- Authentication events (Django's auth signals are the only hook it offers) ---------
+
+
+def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    write_event(actor=user, action=Action.LOGIN)
+
+
+def on_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        write_event(actor=user, action=Action.LOGOUT)
+
+
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
+                    **kwargs: Any) -> None:
+    # Only the username tried: never the password Django has already masked.
+    write_event(actor=None, action=Action.LOGIN_FAILED, outcome=Outcome.DENIED,
+                detail={"username": str(credentials.get("username", ""))[:150]})
+
+
+def connect_auth_signals() -> None:
+    from django.contrib.auth import signals
+
+    signals.user_logged_in.connect(on_login, dispatch_uid="samraad_audit_login")
+    signals.user_logged_out.connect(on_logout, dispatch_uid="samraad_audit_logout")
+    signals.user_login_failed.connect(on_login_failed, dispatch_uid="samraad_audit_login_failed")

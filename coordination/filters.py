@@ -1,0 +1,38 @@
+"""FilterSets shared by the HTML lists and (later) the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from coordination.models import Case, Forum
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_search", max_length=100,
+        help_text=_("Name or case reference"),
+    )
+    forum = django_filters.ModelChoiceFilter(
+        label=_("Forum"), queryset=Forum.objects.none(), empty_label=_("All forums")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Case.Status.choices, empty_label=_("All statuses")
+    )
+
+    class Meta:
+        model = Case
+        fields = ["q", "forum", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Offer only the forums of the cases the user can already see.
+        self.filters["forum"].queryset = Forum.objects.filter(
+            pk__in=self.queryset.values("forum")
+        )
+
+    def filter_search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        return queryset.search(value)  # type: ignore[attr-defined,no-any-return]

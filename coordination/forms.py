@@ -1,0 +1,120 @@
+"""Forms of the coordination UI. They validate shape; the services validate meaning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit, User
+from coordination import access, cpr
+from coordination.models import (
+    Case,
+    CaseParticipant,
+    Category,
+    Contact,
+    Forum,
+    LegalBasis,
+    RelatedPerson,
+)
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field where the form has one."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class CaseOpenForm(forms.Form):
+    cpr = forms.CharField(
+        label=_("CPR number"), max_length=11, help_text=_("DDMMYY-XXXX"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    forum = forms.ModelChoiceField(label=_("Forum"), queryset=Forum.objects.none())
+    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
+    track = forms.ChoiceField(label=_("Track"), choices=Case.Track.choices, required=False)
+    age_override_reason = forms.CharField(
+        label=_("Reason for age-band override"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only needed when the citizen is outside the forum's age band."),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = access.forums_for_opening(user)  # type: ignore[attr-defined]
+        units = access.units_for_opening(user)
+        self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
+        if units.count() == 1:
+            self.fields["lead_unit"].initial = units.first()
+
+    def clean_cpr(self) -> str:
+        return cpr.normalise(self.cleaned_data["cpr"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        forum, unit = data.get("forum"), data.get("lead_unit")
+        if forum and unit and not forum.member_units.filter(pk=unit.pk).exists():
+            self.add_error("lead_unit", _("The unit is not a member of the chosen forum."))
+        return data
+
+
+class ContactForm(forms.Form):
+    occurred_at = forms.DateTimeField(
+        label=_("Time of contact"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=Contact.Result.choices)
+    partner = forms.ModelChoiceField(
+        label=_("Together with"), queryset=User.objects.none(), required=False,
+        empty_label=_("Nobody"),
+    )
+    related_person = forms.ModelChoiceField(
+        label=_("With guardian or related person"), queryset=RelatedPerson.objects.none(),
+        required=False, empty_label=_("The citizen"),
+    )
+    note = forms.CharField(
+        label=_("Short note"), max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text=_("No sensitive details here: write an entry for those."),
+    )
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        units = CaseParticipant.objects.active().filter(case=case).values("unit")
+        self.fields["partner"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, memberships__unit__in=units)
+            .exclude(pk=user.pk).distinct().order_by("first_name", "last_name")
+        )
+        self.fields["related_person"].queryset = case.citizen.related_persons.all()  # type: ignore[attr-defined]
+
+
+class EntryForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    audience = forms.ModelMultipleChoiceField(
+        label=_("Recipients"), queryset=Unit.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to share with all participants."),
+    )
+    justification = forms.CharField(
+        label=_("Why is sharing necessary?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["legal_basis"].initial = case.forum.default_legal_basis
+        self.fields["audience"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            pk__in=CaseParticipant.objects.active().filter(case=case).values("unit")
+        )

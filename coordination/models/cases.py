@@ -1,0 +1,244 @@
+"""Cases, the units taking part in them, and the work logged on them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit
+from coordination.models.choices import ALL_CATEGORIES, Category, LegalBasis
+from coordination.models.citizens import Citizen, RelatedPerson
+from coordination.models.forums import Forum
+from coordination.querysets import CaseParticipantQuerySet, CaseQuerySet, ContactQuerySet
+
+
+class Case(models.Model):
+    """One citizen in one forum."""
+
+    class Status(models.TextChoices):
+        SCREENING = "screening", _("Screening")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        CLOSED = "closed", _("Closed")
+
+    class Track(models.TextChoices):
+        NONE = "", _("No track")
+        AGE_15_17 = "15-17", _("15-17 years")
+        AGE_18_25 = "18-25", _("18-25 years")
+
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="cases", verbose_name=_("citizen")
+    )
+    forum = models.ForeignKey(
+        Forum, on_delete=models.PROTECT, related_name="cases", verbose_name=_("forum")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    stage = models.CharField(_("stage"), max_length=100, blank=True)
+    track = models.CharField(_("track"), max_length=10, choices=Track.choices, blank=True)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coordinated_cases",
+        verbose_name=_("coordinator"),
+    )
+    next_review_at = models.DateField(_("next review"), null=True, blank=True)
+    age_override_reason = models.TextField(_("reason for age-band override"), blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closure_reason = models.CharField(_("closure reason"), max_length=200, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        permissions = [
+            ("log_contact", "Can log a contact on the case"),
+            ("add_entry", "Can write an entry on the case"),
+            ("manage_case", "Can manage the case's participants"),
+            ("close_case", "Can close the case"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citizen", "forum"],
+                condition=~models.Q(status="closed"),
+                name="case_one_open_per_citizen_and_forum",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="closed", closed_at__isnull=False)
+                | (~models.Q(status="closed") & models.Q(closed_at__isnull=True)),
+                name="case_closed_at_iff_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-opened_at"], name="case_status_opened_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The case reference: safe to put in e-mails and URLs (no personal data)."""
+        return f"SAG-{self.pk:06d}" if self.pk else "SAG-NY"
+
+
+class CaseParticipant(models.Model):
+    """A unit taking part in a case; this row is the source of truth for access."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        PARTICIPANT = "participant", _("Participant")
+        INFORMED = "informed", _("Informed")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="participants", verbose_name=_("case")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="case_participations", verbose_name=_("unit")
+    )
+    contact_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact person"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    categories = models.JSONField(_("categories"), default=list)
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = CaseParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "unit__name"]
+        verbose_name = _("case participant")
+        verbose_name_plural = _("case participants")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "unit"], name="participant_unique_case_unit"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gt=models.F("valid_from")),
+                name="participant_valid_until_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.get_role_display()})"
+
+    @property
+    def category_labels(self) -> list[str]:
+        labels = dict(Category.choices)
+        return [str(labels[c]) for c in ALL_CATEGORIES if c in self.categories]
+
+
+class Contact(models.Model):
+    """One contact attempt with the citizen or a guardian, often by a police + municipal pair."""
+
+    class Kind(models.TextChoices):
+        KNOCK_VISIT = "knock_visit", _("Knock visit")
+        HOME_VISIT = "home_visit", _("Home visit")
+        PHONE = "phone", _("Phone")
+        LETTER = "letter", _("Letter")
+        STREET = "street", _("Street contact")
+        CONCERN_TALK = "concern_talk", _("Concern talk")
+        MEETING = "meeting", _("Meeting")
+        PARENT_CONTACT = "parent_contact", _("Parent contact")
+
+    class Result(models.TextChoices):
+        NOT_HOME = "not_home", _("Not at home")
+        NO_ANSWER = "no_answer", _("No answer")
+        REFUSED = "refused", _("Refused")
+        REACHED = "reached", _("Reached")
+        CONVERSATION_HELD = "conversation_held", _("Conversation held")
+        OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+        OFFER_DECLINED = "offer_declined", _("Offer declined")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case")
+    )
+    occurred_at = models.DateTimeField(_("time of contact"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="logged_contacts",
+        verbose_name=_("logged by"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    partner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("together with"),
+    )
+    related_person = models.ForeignKey(
+        RelatedPerson,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("guardian or related person"),
+    )
+    note = models.CharField(_("short note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("logged"), default=timezone.now, editable=False)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["case", "-occurred_at"], name="contact_case_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class Entry(models.Model):
+    """A note or disclosure on a case, visible only to its audience."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="entries", verbose_name=_("case")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="authored_entries",
+        verbose_name=_("author"),
+    )
+    author_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="authored_entries", verbose_name=_("unit")
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    justification = models.TextField(_("necessity justification"))
+    audience_all = models.BooleanField(_("all participants"), default=True)
+    audience = models.ManyToManyField(
+        Unit, related_name="addressed_entries", blank=True, verbose_name=_("audience")
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        indexes = [models.Index(fields=["case", "-created_at"], name="entry_case_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.created_at:%Y-%m-%d}"

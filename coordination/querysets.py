@@ -1,0 +1,62 @@
+"""Chainable reads. Permission filters come from access.py, never from here."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+_REFERENCE_RE = re.compile(r"^(?:SAG-?)?0*(\d{1,9})$", re.IGNORECASE)
+
+
+class CaseQuerySet(models.QuerySet[Any]):
+    def open(self) -> CaseQuerySet:
+        return self.exclude(status="closed")
+
+    def for_list(self) -> CaseQuerySet:
+        return self.select_related("citizen", "forum", "coordinator")
+
+    def search(self, text: str) -> CaseQuerySet:
+        """Match a case reference (SAG-000042 or 42) or words of the citizen's name."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        match = _REFERENCE_RE.match(text)
+        if match:
+            return self.filter(pk=int(match.group(1)))
+        condition = Q()
+        for word in text.split()[:5]:
+            condition &= Q(citizen__first_name__icontains=word) | Q(
+                citizen__last_name__icontains=word
+            )
+        return self.filter(condition)
+
+
+class CaseParticipantQuerySet(models.QuerySet[Any]):
+    def active(self, at: dt.datetime | None = None) -> CaseParticipantQuerySet:
+        """Participations in force at `at` (now by default)."""
+        moment = at or timezone.now()
+        return self.filter(valid_from__lte=moment).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=moment)
+        )
+
+
+class ContactQuerySet(models.QuerySet[Any]):
+    def timeline(self) -> ContactQuerySet:
+        return self.select_related("logged_by", "unit", "partner", "related_person").order_by(
+            "-occurred_at", "-pk"
+        )
+
+
+class CitizenQuerySet(models.QuerySet[Any]):
+    def by_cpr(self, digits: str) -> CitizenQuerySet:
+        """Exact match on the keyed blind index; `digits` must already be normalised."""
+        from coordination import cpr
+
+        return self.filter(cpr_index=cpr.blind_index(digits))

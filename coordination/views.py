@@ -1,0 +1,174 @@
+"""HTML views: access, form, service, redirect. Every read of personal data is audited."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import User
+from coordination import access, audit, services
+from coordination.filters import CaseFilter
+from coordination.forms import CaseOpenForm, ContactForm, EntryForm, apply_service_errors
+from config.celery import app as celery_app
+
+CASE_LIST_PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by login_required
+    return user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("coordination:case_list")
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """"Mine sager": the user's cases, searchable and filterable; shows "more", not totals."""
+    user = _user(request)
+    filterset = CaseFilter(request.GET or None, queryset=access.cases_for(user).for_list())
+    status = 200 if filterset.is_bound is False or filterset.is_valid() else 400
+    try:
+        page = max(1, int(request.GET.get("side", "1")))
+    except ValueError:
+        page = 1
+    start = (page - 1) * CASE_LIST_PAGE_SIZE
+    rows = list(filterset.qs[start : start + CASE_LIST_PAGE_SIZE + 1])
+    has_more, cases = len(rows) > CASE_LIST_PAGE_SIZE, rows[:CASE_LIST_PAGE_SIZE]
+    criterion = {k: v for k, v in request.GET.items() if k in ("q", "forum", "status") and v}
+    audit.record_many([
+        audit.build_event(actor=user, action=audit.Action.LIST, obj=case,
+                          detail={"view": "case_list", "criterion": criterion, "page": page})
+        for case in cases
+    ])
+    template = "coordination/_case_rows.html" if request.htmx else "coordination/case_list.html"  # type: ignore[attr-defined]
+    context = {"filter": filterset, "cases": cases, "page": page, "has_more": has_more}
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page: citizen summary, participants, contact timeline and visible entries."""
+    user = _user(request)
+    case = access.get_case(user, pk)
+    entries = list(access.entries_for(user, case).prefetch_related("audience"))
+    contacts = list(access.contacts_for(user, case).timeline())
+    participants = list(case.participants.active().select_related("unit", "contact_user"))
+    audit.record(
+        actor=user, action=audit.Action.VIEW, obj=case, unit=access.acting_unit(user, case),
+        categories=[entry.category for entry in entries],
+        detail={"entries": [entry.pk for entry in entries], "contacts": len(contacts)},
+    )
+    context = {"case": case, "entries": entries, "contacts": contacts,
+               "participants": participants}
+    return render(request, "coordination/case_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Open a case; the citizen is found or created by CPR, sent only in the POST body."""
+    user = _user(request)
+    form = CaseOpenForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                citizen, _created = services.citizen_get_or_create(
+                    actor=user, cpr_number=data["cpr"],
+                    first_name=data["first_name"], last_name=data["last_name"],
+                )
+                case = services.case_open(
+                    actor=user, citizen=citizen, forum=data["forum"],
+                    lead_unit=data["lead_unit"], track=data["track"],
+                    age_override_reason=data["age_override_reason"],
+                )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
+            return redirect("coordination:case_detail", pk=case.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "coordination/case_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Registrér kontakt": log one contact attempt; built to work on a phone."""
+    user = _user(request)
+    case = access.get_case(user, pk, access.CaseAction.LOG_CONTACT)
+    form = ContactForm(request.POST or None, user=user, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_log(actor=user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The contact has been logged."))
+            return redirect("coordination:case_detail", pk=case.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "coordination/contact_new.html", {"case": case, "form": form},
+                  status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write an entry for all participants or for named participating units."""
+    user = _user(request)
+    case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
+    form = EntryForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_write(actor=user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The entry has been saved."))
+            return redirect("coordination:case_detail", pk=case.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "coordination/entry_new.html", {"case": case, "form": form},
+                  status=status)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker status for load balancers and CI: 200 when healthy, else 503."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means unhealthy; details go to the log
+        return "error"
+    return "ok"
+
+
+def _check_broker() -> str:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception:  # noqa: BLE001
+        return "error"
+    return "ok"
