@@ -18,6 +18,7 @@ from django.http import Http404
 from accounts.models import Membership, Unit, User
 from coordination import audit
 from coordination.models import Case, CaseParticipant, Contact, Entry, Forum
+from coordination.querysets import CaseQuerySet, ContactQuerySet
 
 
 class CaseAction(enum.StrEnum):
@@ -92,7 +93,7 @@ def _case_condition(user: User, action: CaseAction) -> Q:
     return condition
 
 
-def cases_for(user: User, action: CaseAction = CaseAction.VIEW) -> QuerySet[Case]:
+def cases_for(user: User, action: CaseAction = CaseAction.VIEW) -> CaseQuerySet:
     """The cases on which `user` may perform `action`, as one filtered queryset."""
     if not _is_active_user(user):
         return Case.objects.none()
@@ -122,7 +123,10 @@ def get_case(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Case:
         raise Http404
     if not getattr(case, f"can_{action.value}"):
         audit.record(
-            actor=user, action=audit.Action.VIEW, obj=case, outcome=audit.Outcome.DENIED,
+            actor=user,
+            action=audit.Action.VIEW,
+            obj=case,
+            outcome=audit.Outcome.DENIED,
             detail={"refused": action.value},
         )
         raise PermissionDenied
@@ -158,7 +162,7 @@ def entries_for(user: User, case: Case) -> QuerySet[Entry]:
     )
 
 
-def contacts_for(user: User, case: Case) -> QuerySet[Contact]:
+def contacts_for(user: User, case: Case) -> ContactQuerySet:
     """The contact log of `case`, for anyone who may view the case."""
     return Contact.objects.filter(case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk))
 
@@ -175,9 +179,7 @@ def units_for_opening(user: User, forum: Forum | None = None) -> QuerySet[Unit]:
     if not _is_active_user(user):
         return Unit.objects.none()
     units = Unit.objects.filter(
-        Exists(
-            Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=OPEN_CASE_ROLES)
-        )
+        Exists(Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=OPEN_CASE_ROLES))
     ).exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
     if forum is not None:
         units = units.filter(forums=forum)

@@ -79,7 +79,13 @@ class EntryAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["occurred_at", "actor_username", "action", "outcome", "object_type",
-                    "object_id"]
+    list_display = [
+        "occurred_at",
+        "actor_username",
+        "action",
+        "outcome",
+        "object_type",
+        "object_id",
+    ]
     list_filter = ["action", "outcome"]
     search_fields = ["actor_username", "request_id"]

@@ -131,7 +131,9 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        context = _RequestContext(request_id=_request_id(request), ip=request.META.get("REMOTE_ADDR"))
+        context = _RequestContext(
+            request_id=_request_id(request), ip=request.META.get("REMOTE_ADDR")
+        )
         token = _current.set(context)
         try:
             response = self.get_response(request)
@@ -141,8 +143,9 @@ class AuditMiddleware:
                 except DatabaseError:
                     # Never show what we could not log. The reason goes to the server log;
                     # the event itself carries personal references, so it is not logged.
-                    logger.exception("Audit insert failed; response withheld (request %s)",
-                                     context.request_id)
+                    logger.exception(
+                        "Audit insert failed; response withheld (request %s)", context.request_id
+                    )
                     response = TemplateResponse(request, "audit_failed.html", status=503)
                     response.render()
         finally:
@@ -163,11 +166,16 @@ def on_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: An
         write_event(actor=user, action=Action.LOGOUT)
 
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                    **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     # Only the username tried: never the password Django has already masked.
-    write_event(actor=None, action=Action.LOGIN_FAILED, outcome=Outcome.DENIED,
-                detail={"username": str(credentials.get("username", ""))[:150]})
+    write_event(
+        actor=None,
+        action=Action.LOGIN_FAILED,
+        outcome=Outcome.DENIED,
+        detail={"username": str(credentials.get("username", ""))[:150]},
+    )
 
 
 def connect_auth_signals() -> None:

@@ -52,7 +52,12 @@ def normalise(raw: str) -> str:
 
 def birth_date(digits: str) -> dt.date:
     """The birth date encoded in a ten-digit CPR number (raises ValidationError if none)."""
-    day, month, year2, seventh = int(digits[0:2]), int(digits[2:4]), int(digits[4:6]), int(digits[6])
+    day, month, year2, seventh = (
+        int(digits[0:2]),
+        int(digits[2:4]),
+        int(digits[4:6]),
+        int(digits[6]),
+    )
     try:
         return dt.date(_century(year2, seventh) + year2, month, day)
     except ValueError:

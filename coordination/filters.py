@@ -13,7 +13,9 @@ from coordination.models import Case, Forum
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Search"), method="filter_search", max_length=100,
+        label=_("Search"),
+        method="filter_search",
+        max_length=100,
         help_text=_("Name or case reference"),
     )
     forum = django_filters.ModelChoiceFilter(
@@ -30,9 +32,7 @@ class CaseFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Offer only the forums of the cases the user can already see.
-        self.filters["forum"].queryset = Forum.objects.filter(
-            pk__in=self.queryset.values("forum")
-        )
+        self.filters["forum"].queryset = Forum.objects.filter(pk__in=self.queryset.values("forum"))
 
     def filter_search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return queryset.search(value)  # type: ignore[attr-defined,no-any-return]

@@ -22,6 +22,33 @@ from coordination.models import (
 )
 
 
+class StyledForm(forms.Form):
+    """Gives widgets the classes and ARIA attributes of Det Fælles Designsystem."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                css = "form-checkbox"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-input"
+            widget.attrs.setdefault("class", css)
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"id_{name}-hint"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                described = widget.attrs.get("aria-describedby", "")
+                widget.attrs["aria-describedby"] = f"{described} id_{name}-error".strip()
+
+
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field where the form has one."""
     if not hasattr(error, "error_dict"):
@@ -31,9 +58,11 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-class CaseOpenForm(forms.Form):
+class CaseOpenForm(StyledForm):
     cpr = forms.CharField(
-        label=_("CPR number"), max_length=11, help_text=_("DDMMYY-XXXX"),
+        label=_("CPR number"),
+        max_length=11,
+        help_text=_("DDMMYY-XXXX"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     first_name = forms.CharField(label=_("First name"), max_length=100)
@@ -42,7 +71,8 @@ class CaseOpenForm(forms.Form):
     lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
     track = forms.ChoiceField(label=_("Track"), choices=Case.Track.choices, required=False)
     age_override_reason = forms.CharField(
-        label=_("Reason for age-band override"), required=False,
+        label=_("Reason for age-band override"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only needed when the citizen is outside the forum's age band."),
     )
@@ -66,7 +96,7 @@ class CaseOpenForm(forms.Form):
         return data
 
 
-class ContactForm(forms.Form):
+class ContactForm(StyledForm):
     occurred_at = forms.DateTimeField(
         label=_("Time of contact"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -75,15 +105,21 @@ class ContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices)
     result = forms.ChoiceField(label=_("Result"), choices=Contact.Result.choices)
     partner = forms.ModelChoiceField(
-        label=_("Together with"), queryset=User.objects.none(), required=False,
+        label=_("Together with"),
+        queryset=User.objects.none(),
+        required=False,
         empty_label=_("Nobody"),
     )
     related_person = forms.ModelChoiceField(
-        label=_("With guardian or related person"), queryset=RelatedPerson.objects.none(),
-        required=False, empty_label=_("The citizen"),
+        label=_("With guardian or related person"),
+        queryset=RelatedPerson.objects.none(),
+        required=False,
+        empty_label=_("The citizen"),
     )
     note = forms.CharField(
-        label=_("Short note"), max_length=500, required=False,
+        label=_("Short note"),
+        max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
         help_text=_("No sensitive details here: write an entry for those."),
     )
@@ -94,16 +130,20 @@ class ContactForm(forms.Form):
         units = CaseParticipant.objects.active().filter(case=case).values("unit")
         self.fields["partner"].queryset = (  # type: ignore[attr-defined]
             User.objects.filter(is_active=True, memberships__unit__in=units)
-            .exclude(pk=user.pk).distinct().order_by("first_name", "last_name")
+            .exclude(pk=user.pk)
+            .distinct()
+            .order_by("first_name", "last_name")
         )
         self.fields["related_person"].queryset = case.citizen.related_persons.all()  # type: ignore[attr-defined]
 
 
-class EntryForm(forms.Form):
+class EntryForm(StyledForm):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
     audience = forms.ModelMultipleChoiceField(
-        label=_("Recipients"), queryset=Unit.objects.none(), required=False,
+        label=_("Recipients"),
+        queryset=Unit.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty to share with all participants."),
     )

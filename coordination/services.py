@@ -50,8 +50,9 @@ def citizen_create(
     """Register a citizen; the CPR number is stored encrypted and indexed by HMAC only."""
     digits = _cpr_digits(cpr_number)
     if Citizen.objects.by_cpr(digits).exists():
-        raise ValidationError({"cpr": _("A citizen with this CPR number already exists.")},
-                              code="duplicate")
+        raise ValidationError(
+            {"cpr": _("A citizen with this CPR number already exists.")}, code="duplicate"
+        )
     citizen = Citizen(
         cpr_encrypted=cpr.encrypt(digits),
         cpr_index=cpr.blind_index(digits),
@@ -79,7 +80,9 @@ def citizen_get_or_create(
     existing = Citizen.objects.by_cpr(digits).first()
     if existing is not None:
         audit.write_event(
-            actor=actor, action=audit.Action.SEARCH, obj=existing,
+            actor=actor,
+            action=audit.Action.SEARCH,
+            obj=existing,
             detail={"criterion": "cpr", "matched": True},
         )
         return existing, False
@@ -106,11 +109,13 @@ def case_open(
     today = timezone.localdate()
     reason = (age_override_reason or "").strip()
     if not forum.age_in_band(citizen.age_on(today)) and not reason:
-        raise ValidationError({
-            "age_override_reason": _(
-                "The citizen is outside the forum's age band; give a reason to go on."
-            )
-        })
+        raise ValidationError(
+            {
+                "age_override_reason": _(
+                    "The citizen is outside the forum's age band; give a reason to go on."
+                )
+            }
+        )
     if Case.objects.open().filter(citizen=citizen, forum=forum).exists():
         raise ValidationError({"forum": _("The citizen already has an open case in this forum.")})
     case = Case(
@@ -133,11 +138,20 @@ def case_open(
         categories=list(ALL_CATEGORIES),
     )
     lead.save()
-    audit.write_event(actor=actor, action=audit.Action.CREATE, obj=case, unit=lead_unit,
-                      legal_basis=forum.default_legal_basis)
     audit.write_event(
-        actor=actor, action=audit.Action.GRANT_CHANGE, obj=lead, unit=lead_unit,
-        case_id=case.pk, citizen_id=citizen.pk,
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=case,
+        unit=lead_unit,
+        legal_basis=forum.default_legal_basis,
+    )
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.GRANT_CHANGE,
+        obj=lead,
+        unit=lead_unit,
+        case_id=case.pk,
+        citizen_id=citizen.pk,
         detail={"change": "participant_add", "unit": lead_unit.pk, "role": lead.role},
     )
     return case
@@ -177,7 +191,9 @@ def participant_add(
     """Let `unit` take part in `case`. Only member units of the case's forum qualify."""
     actor_unit = _acting_unit(actor, case, access.CaseAction.MANAGE, None)
     if unit.unit_type in access.EXCLUDED_UNIT_TYPES:
-        raise ValidationError({"unit": _("Investigation units cannot take part in prevention cases.")})
+        raise ValidationError(
+            {"unit": _("Investigation units cannot take part in prevention cases.")}
+        )
     if not case.forum.member_units.filter(pk=unit.pk).exists():
         raise ValidationError({"unit": _("Only member units of the forum can take part.")})
     if case.participants.filter(unit=unit).exists():
@@ -197,10 +213,17 @@ def participant_add(
         raise ValidationError({"valid_until": _("The end must come after the start.")})
     participant.save()
     audit.write_event(
-        actor=actor, action=audit.Action.GRANT_CHANGE, obj=participant, unit=actor_unit,
+        actor=actor,
+        action=audit.Action.GRANT_CHANGE,
+        obj=participant,
+        unit=actor_unit,
         legal_basis=legal_basis,
-        detail={"change": "participant_add", "unit": unit.pk, "role": role,
-                "categories": participant.categories},
+        detail={
+            "change": "participant_add",
+            "unit": unit.pk,
+            "role": role,
+            "categories": participant.categories,
+        },
     )
     return participant
 
@@ -283,8 +306,12 @@ def entry_write(
     entry.audience.set(audience_units)
     recipients = sorted(participating if not audience_units else {u.pk for u in audience_units})
     audit.write_event(
-        actor=actor, action=audit.Action.DISCLOSE, obj=entry, unit=author_unit,
-        categories=[category], legal_basis=legal_basis,
+        actor=actor,
+        action=audit.Action.DISCLOSE,
+        obj=entry,
+        unit=author_unit,
+        categories=[category],
+        legal_basis=legal_basis,
         detail={"recipients": recipients, "audience_all": entry.audience_all},
     )
     return entry

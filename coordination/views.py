@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from config.celery import app as celery_app
 from coordination import access, audit, services
 from coordination.filters import CaseFilter
 from coordination.forms import CaseOpenForm, ContactForm, EntryForm, apply_service_errors
-from config.celery import app as celery_app
 
 CASE_LIST_PAGE_SIZE = 25
 
 
 def _user(request: HttpRequest) -> User:
     user = request.user
-    assert isinstance(user, User)  # guaranteed by login_required
+    if not isinstance(user, User):  # login_required has already turned anonymous users away
+        raise PermissionDenied
     return user
 
 
@@ -35,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    """"Mine sager": the user's cases, searchable and filterable; shows "more", not totals."""
+    """ "Mine sager": the user's cases, searchable and filterable; shows "more", not totals."""
     user = _user(request)
     filterset = CaseFilter(request.GET or None, queryset=access.cases_for(user).for_list())
     status = 200 if filterset.is_bound is False or filterset.is_valid() else 400
@@ -47,11 +49,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
     rows = list(filterset.qs[start : start + CASE_LIST_PAGE_SIZE + 1])
     has_more, cases = len(rows) > CASE_LIST_PAGE_SIZE, rows[:CASE_LIST_PAGE_SIZE]
     criterion = {k: v for k, v in request.GET.items() if k in ("q", "forum", "status") and v}
-    audit.record_many([
-        audit.build_event(actor=user, action=audit.Action.LIST, obj=case,
-                          detail={"view": "case_list", "criterion": criterion, "page": page})
-        for case in cases
-    ])
+    audit.record_many(
+        [
+            audit.build_event(
+                actor=user,
+                action=audit.Action.LIST,
+                obj=case,
+                detail={"view": "case_list", "criterion": criterion, "page": page},
+            )
+            for case in cases
+        ]
+    )
     template = "coordination/_case_rows.html" if request.htmx else "coordination/case_list.html"  # type: ignore[attr-defined]
     context = {"filter": filterset, "cases": cases, "page": page, "has_more": has_more}
     return render(request, template, context, status=status)
@@ -67,12 +75,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contacts = list(access.contacts_for(user, case).timeline())
     participants = list(case.participants.active().select_related("unit", "contact_user"))
     audit.record(
-        actor=user, action=audit.Action.VIEW, obj=case, unit=access.acting_unit(user, case),
+        actor=user,
+        action=audit.Action.VIEW,
+        obj=case,
+        unit=access.acting_unit(user, case),
         categories=[entry.category for entry in entries],
         detail={"entries": [entry.pk for entry in entries], "contacts": len(contacts)},
     )
-    context = {"case": case, "entries": entries, "contacts": contacts,
-               "participants": participants}
+    context = {"case": case, "entries": entries, "contacts": contacts, "participants": participants}
     return render(request, "coordination/case_detail.html", context)
 
 
@@ -87,12 +97,17 @@ def case_new(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 citizen, _created = services.citizen_get_or_create(
-                    actor=user, cpr_number=data["cpr"],
-                    first_name=data["first_name"], last_name=data["last_name"],
+                    actor=user,
+                    cpr_number=data["cpr"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
                 )
                 case = services.case_open(
-                    actor=user, citizen=citizen, forum=data["forum"],
-                    lead_unit=data["lead_unit"], track=data["track"],
+                    actor=user,
+                    citizen=citizen,
+                    forum=data["forum"],
+                    lead_unit=data["lead_unit"],
+                    track=data["track"],
                     age_override_reason=data["age_override_reason"],
                 )
         except ValidationError as error:
@@ -107,7 +122,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """"Registrér kontakt": log one contact attempt; built to work on a phone."""
+    """ "Registrér kontakt": log one contact attempt; built to work on a phone."""
     user = _user(request)
     case = access.get_case(user, pk, access.CaseAction.LOG_CONTACT)
     form = ContactForm(request.POST or None, user=user, case=case)
@@ -120,8 +135,9 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The contact has been logged."))
             return redirect("coordination:case_detail", pk=case.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "coordination/contact_new.html", {"case": case, "form": form},
-                  status=status)
+    return render(
+        request, "coordination/contact_new.html", {"case": case, "form": form}, status=status
+    )
 
 
 @login_required
@@ -140,8 +156,9 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The entry has been saved."))
             return redirect("coordination:case_detail", pk=case.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "coordination/entry_new.html", {"case": case, "form": form},
-                  status=status)
+    return render(
+        request, "coordination/entry_new.html", {"case": case, "form": form}, status=status
+    )
 
 
 @never_cache

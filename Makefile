@@ -1,0 +1,56 @@
+# Samraad: the few verbs a developer needs. `make run` and `make test` set everything up
+# on first use (a virtualenv in .venv with the project's pinned dependencies).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+
+# Development defaults (SQLite under var/, filesystem broker, console e-mail, demo keys).
+# Variables already set in the environment win, which is how CI selects PostgreSQL/Redis.
+export SAMRAAD_ENV_FILE ?= config/dev.env
+
+.PHONY: run test lint fmt bench vendor messages venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo "Samraad: http://127.0.0.1:8000/  (Ctrl-C stops web server and worker)"
+	$(BIN)/honcho --procfile Procfile.dev start
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(MANAGE) makemigrations --check --dry-run
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+# Re-vendor Det Fælles Designsystem and htmx from the npm registry into static/vendor/.
+vendor:
+	bash scripts/vendor_static.sh
+
+# Refresh and compile the translations (needs GNU gettext); the .mo files are committed.
+messages: $(STAMP)
+	$(MANAGE) makemessages --locale da --locale en --ignore '.venv/*' --ignore 'static/*'
+	$(MANAGE) compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf var/ staticfiles/ .mypy_cache .ruff_cache

@@ -1,0 +1,457 @@
+"""The HTML views through HTTP, as the personas use them, including every denial."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.db import DatabaseError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import Membership, Unit
+from coordination import services
+from coordination.models import AuditEvent, Case, Citizen, Contact, Entry
+from tests.conftest import fresh_cpr
+
+KK = ("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg")
+KK_OTHERS = ("Forebyggelse Aalborg", "Familiegrupperne", "Jobcenter Aalborg")
+
+pytestmark = pytest.mark.django_db
+
+
+def events(**filters: object) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(**filters))
+
+
+@pytest.fixture
+def kk_case(open_case):
+    return open_case(*KK, age=16, others=KK_OTHERS, first_name="Mikkel", last_name="Testesen",
+                     track="15-17")
+
+
+# --- Login and the shell ---------------------------------------------------------------
+
+
+def test_login_page_is_danish_by_default(client: Client) -> None:
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert "Log ind" in response.content.decode()
+    assert response.headers["Content-Language"] == "da"
+
+
+def test_login_page_in_english_on_request(client: Client) -> None:
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Log in" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["ssp.aalborg", "politi.forebyg", "politi.efterforsk", "psyk.syd", "job.aalborg",
+     "fam.aalborg", "social.aalborg", "ssp.hjoerring", "skole.aalborg", "statistik",
+     "revisor", "admin"],
+)
+def test_every_persona_logs_in_with_the_demo_password(client: Client, settings, username) -> None:
+    password = settings.DEMO_PASSWORD or "samraad-demo-2026"
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    assert response.status_code == 302, username
+    assert events(actor__username=username, action="login")
+
+
+def test_failed_login_is_audited_without_the_password(client: Client) -> None:
+    response = client.post(reverse("login"), {"username": "ssp.aalborg", "password": "wrong-1"})
+    assert response.status_code == 200
+    assert "forkert" in response.content.decode()
+    event = AuditEvent.objects.get(action="login_failed")
+    assert event.detail == {"username": "ssp.aalborg"}
+
+
+def test_pages_need_login(client: Client, kk_case: Case) -> None:
+    for url in [reverse("coordination:case_list"), reverse("coordination:case_new"),
+                reverse("coordination:case_detail", args=[kk_case.pk]),
+                reverse("coordination:contact_new", args=[kk_case.pk]),
+                reverse("coordination:entry_new", args=[kk_case.pk])]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+# --- Mine sager ------------------------------------------------------------------------
+
+
+def test_case_list_shows_own_cases_and_audits_each_citizen(client_as, kk_case: Case) -> None:
+    response = client_as("ssp.aalborg").get(reverse("coordination:case_list"), {"q": "Testesen"})
+    assert response.status_code == 200
+    assert "Mikkel Testesen" in response.content.decode()
+    listed = events(action="list", actor__username="ssp.aalborg")
+    assert [e.citizen_id for e in listed] == [kk_case.citizen_id]
+    assert listed[0].detail["criterion"] == {"q": "Testesen"}
+
+
+def test_case_list_hides_other_municipalities(client_as, kk_case: Case) -> None:
+    response = client_as("ssp.hjoerring").get(reverse("coordination:case_list"), {"q": "Testesen"})
+    assert "Testesen" not in response.content.decode()
+    assert not events(action="list", citizen=kk_case.citizen_id)
+
+
+def test_case_list_finds_by_reference_and_filters(client_as, kk_case: Case) -> None:
+    client = client_as("ssp.aalborg")
+    by_ref = client.get(reverse("coordination:case_list"), {"q": kk_case.reference})
+    assert [c.pk for c in by_ref.context["cases"]] == [kk_case.pk]
+    by_forum = client.get(reverse("coordination:case_list"), {"forum": kk_case.forum_id})
+    assert {c.forum_id for c in by_forum.context["cases"]} == {kk_case.forum_id}
+
+
+def test_case_list_htmx_returns_rows_only(client_as, kk_case: Case) -> None:
+    response = client_as("ssp.aalborg").get(
+        reverse("coordination:case_list"), {"q": "Testesen"}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert "Mikkel Testesen" in body
+    assert "<html" not in body
+
+
+def test_case_list_bad_filter_is_a_400_with_message(client_as) -> None:
+    response = client_as("ssp.aalborg").get(reverse("coordination:case_list"), {"status": "nope"})
+    assert response.status_code == 400
+    assert "form-error-message" in response.content.decode()
+
+
+def test_case_list_pages_with_more_link(client_as, open_case) -> None:
+    client = client_as("ssp.aalborg")
+    for _ in range(26):
+        open_case(*KK, age=19, track="18-25", last_name="Pagesen")
+    first = client.get(reverse("coordination:case_list"), {"q": "Pagesen"})
+    assert len(first.context["cases"]) == 25 and first.context["has_more"]
+    second = client.get(reverse("coordination:case_list"), {"q": "Pagesen", "side": "2"})
+    assert len(second.context["cases"]) == 1 and not second.context["has_more"]
+
+
+def test_case_list_query_count_does_not_grow(client_as, open_case, django_assert_max_num_queries,
+                                             django_capture_on_commit_callbacks) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("ssp.aalborg")
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("coordination:case_list"))
+    for _ in range(30):
+        open_case(*KK, age=16, others=KK_OTHERS, track="15-17")
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("coordination:case_list"))
+    assert len(many) == len(few)
+
+
+# --- The case page ---------------------------------------------------------------------
+
+
+def test_participant_sees_case_page_and_it_is_audited(client_as, kk_case: Case) -> None:
+    services.contact_log(actor=kk_case.coordinator, case=kk_case, kind="knock_visit",
+                         result="not_home", occurred_at=timezone.now())
+    response = client_as("job.aalborg").get(reverse("coordination:case_detail", args=[kk_case.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Mikkel Testesen" in body
+    assert kk_case.citizen.masked_cpr in body
+    assert kk_case.citizen.full_cpr() not in body
+    event = AuditEvent.objects.get(action="view", actor__username="job.aalborg")
+    assert event.case_id == kk_case.pk and event.citizen_id == kk_case.citizen_id
+    assert event.actor_unit == Unit.objects.get(name="Jobcenter Aalborg")
+    assert event.outcome == "ok"
+
+
+def test_outsider_gets_404_and_the_attempt_is_audited(client_as, kk_case: Case) -> None:
+    response = client_as("ssp.hjoerring").get(
+        reverse("coordination:case_detail", args=[kk_case.pk])
+    )
+    assert response.status_code == 404
+    assert "Testesen" not in response.content.decode()
+    denied = AuditEvent.objects.get(actor__username="ssp.hjoerring", outcome="denied")
+    assert denied.detail["object_id"] == str(kk_case.pk)
+
+
+@pytest.mark.parametrize("username", ["politi.efterforsk", "statistik", "revisor", "admin"])
+def test_non_case_roles_get_404(client_as, kk_case: Case, username: str) -> None:
+    response = client_as(username).get(reverse("coordination:case_detail", args=[kk_case.pk]))
+    assert response.status_code == 404
+
+
+def test_entries_are_shown_only_to_their_audience(client_as, kk_case: Case, persona) -> None:
+    family = Unit.objects.get(name="Familiegrupperne")
+    services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="social",
+                         legal_basis="RPL115_SSP", justification="Needed for the plan",
+                         text="Only for family services", audience=[family])
+    services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
+                         legal_basis="RPL115_SSP", justification="Needed for the plan",
+                         text="For everyone on the case")
+    url = reverse("coordination:case_detail", args=[kk_case.pk])
+    family_page = client_as("fam.aalborg").get(url).content.decode()
+    job_page = client_as("job.aalborg").get(url).content.decode()
+    assert "Only for family services" in family_page and "For everyone" in family_page
+    assert "Only for family services" not in job_page and "For everyone" in job_page
+    shown = AuditEvent.objects.get(action="view", actor__username="job.aalborg")
+    assert shown.categories == ["general"]
+
+
+def test_case_page_escapes_text(client_as, kk_case: Case, persona) -> None:
+    services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
+                         legal_basis="RPL115_SSP", justification="<b>why</b>",
+                         text="<script>alert('x')</script>")
+    body = client_as("ssp.aalborg").get(
+        reverse("coordination:case_detail", args=[kk_case.pk])
+    ).content.decode()
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body
+    assert "&lt;b&gt;why&lt;/b&gt;" in body
+
+
+def test_case_page_query_count_does_not_grow(client_as, kk_case: Case, persona) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("ssp.aalborg")
+    url = reverse("coordination:case_detail", args=[kk_case.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    family = Unit.objects.get(name="Familiegrupperne")
+    for n in range(20):
+        services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
+                             legal_basis="RPL115_SSP", justification="j", text=f"t{n}",
+                             audience=[family] if n % 2 else [])
+        services.contact_log(actor=persona("ssp.aalborg"), case=kk_case, kind="phone",
+                             result="reached", occurred_at=timezone.now(),
+                             partner=persona("politi.forebyg"))
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+
+
+def test_audit_failure_shows_no_data(client_as, kk_case: Case) -> None:
+    client = client_as("ssp.aalborg")
+    with mock.patch.object(AuditEvent.objects, "bulk_create", side_effect=DatabaseError("down")):
+        response = client.get(reverse("coordination:case_detail", args=[kk_case.pk]))
+    assert response.status_code == 503
+    assert "Testesen" not in response.content.decode()
+
+
+# --- Registrér kontakt -----------------------------------------------------------------
+
+
+def contact_data(**overrides: str) -> dict[str, str]:
+    data = {"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "kind": "knock_visit", "result": "conversation_held", "note": "Talked at the door"}
+    data.update(overrides)
+    return data
+
+
+def test_log_contact_appears_in_the_timeline(client_as, kk_case: Case, persona) -> None:
+    client = client_as("ssp.aalborg")
+    url = reverse("coordination:contact_new", args=[kk_case.pk])
+    assert client.get(url).status_code == 200
+    partner = persona("politi.forebyg")
+    response = client.post(url, contact_data(partner=str(partner.pk)))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("coordination:case_detail", args=[kk_case.pk])
+    contact = Contact.objects.get(case=kk_case)
+    assert contact.partner == partner and contact.unit.name == "SSP Aalborg"
+    assert events(action="create", object_type="coordination.contact", object_id=str(contact.pk))
+    page = client.get(response["Location"]).content.decode()
+    assert "Talked at the door" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"kind": "teleport"}, "kind"),
+        ({"result": ""}, "result"),
+        ({"occurred_at": "not a time"}, "occurred_at"),
+        ({"note": "x" * 501}, "note"),
+    ],
+)
+def test_log_contact_bad_input_is_a_form_error(client_as, kk_case, overrides, field) -> None:
+    response = client_as("ssp.aalborg").post(
+        reverse("coordination:contact_new", args=[kk_case.pk]), contact_data(**overrides)
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert not Contact.objects.filter(case=kk_case).exists()
+
+
+def test_log_contact_in_the_future_is_refused(client_as, kk_case: Case) -> None:
+    future = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client_as("ssp.aalborg").post(
+        reverse("coordination:contact_new", args=[kk_case.pk]), contact_data(occurred_at=future)
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["occurred_at"]
+    assert not Contact.objects.filter(case=kk_case).exists()
+
+
+def test_log_contact_outsider_gets_404_for_get_and_post(client_as, kk_case: Case) -> None:
+    client = client_as("ssp.hjoerring")
+    url = reverse("coordination:contact_new", args=[kk_case.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, contact_data()).status_code == 404
+    assert not Contact.objects.filter(case=kk_case).exists()
+
+
+def test_log_contact_read_only_member_gets_403(client_as, kk_case: Case, persona) -> None:
+    reader = persona("skole.aalborg")
+    account_services.membership_add(actor=None, user=reader,
+                                    unit=Unit.objects.get(name="Jobcenter Aalborg"),
+                                    role=Membership.Role.READ_ONLY)
+    client = client_as("skole.aalborg")
+    assert client.get(reverse("coordination:case_detail", args=[kk_case.pk])).status_code == 200
+    url = reverse("coordination:contact_new", args=[kk_case.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, contact_data()).status_code == 403
+    assert not Contact.objects.filter(case=kk_case).exists()
+    assert events(actor__username="skole.aalborg", outcome="denied", case=kk_case.pk)
+
+
+def test_log_contact_on_a_closed_case_is_refused(client_as, kk_case: Case) -> None:
+    Case.objects.filter(pk=kk_case.pk).update(status="closed", closed_at=timezone.now())
+    client = client_as("ssp.aalborg")
+    assert client.get(reverse("coordination:case_detail", args=[kk_case.pk])).status_code == 200
+    assert client.post(reverse("coordination:contact_new", args=[kk_case.pk]),
+                       contact_data()).status_code == 403
+
+
+# --- Notat -----------------------------------------------------------------------------
+
+
+def test_write_entry_for_named_units(client_as, kk_case: Case) -> None:
+    family = Unit.objects.get(name="Familiegrupperne")
+    response = client_as("ssp.aalborg").post(
+        reverse("coordination:entry_new", args=[kk_case.pk]),
+        {"category": "social", "legal_basis": "RPL115_SSP", "justification": "Plan",
+         "text": "Family note", "audience": [str(family.pk)]},
+    )
+    assert response.status_code == 302
+    entry = Entry.objects.get(case=kk_case)
+    assert not entry.audience_all and list(entry.audience.all()) == [family]
+    assert events(action="disclose", object_id=str(entry.pk))
+
+
+def test_write_entry_requires_justification(client_as, kk_case: Case) -> None:
+    response = client_as("ssp.aalborg").post(
+        reverse("coordination:entry_new", args=[kk_case.pk]),
+        {"category": "social", "legal_basis": "RPL115_SSP", "justification": "", "text": "x"},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["justification"]
+    assert not Entry.objects.filter(case=kk_case).exists()
+
+
+def test_write_entry_outsider_404(client_as, kk_case: Case) -> None:
+    url = reverse("coordination:entry_new", args=[kk_case.pk])
+    assert client_as("ssp.hjoerring").post(url, {"text": "x"}).status_code == 404
+    assert not Entry.objects.filter(case=kk_case).exists()
+
+
+# --- Ny sag ----------------------------------------------------------------------------
+
+
+def new_case_data(**overrides: str) -> dict[str, str]:
+    from coordination.models import Forum
+
+    forum = Forum.objects.get(name="Knock Knock Aalborg")
+    data = {"cpr": fresh_cpr(16), "first_name": "Ida", "last_name": "Nyborg",
+            "forum": str(forum.pk), "lead_unit": str(Unit.objects.get(name="SSP Aalborg").pk),
+            "track": "15-17", "age_override_reason": ""}
+    data.update(overrides)
+    return data
+
+
+def test_new_case_creates_encrypted_citizen_and_case(client_as) -> None:
+    client = client_as("ssp.aalborg")
+    assert client.get(reverse("coordination:case_new")).status_code == 200
+    data = new_case_data()
+    response = client.post(reverse("coordination:case_new"), data)
+    assert response.status_code == 302
+    digits = data["cpr"]
+    assert digits not in response["Location"]
+    citizen = Citizen.objects.by_cpr(digits).get()
+    assert citizen.full_cpr() == digits and digits not in citizen.cpr_encrypted
+    case = Case.objects.get(citizen=citizen)
+    assert case.participants.get().unit.name == "SSP Aalborg"
+    assert response["Location"] == reverse("coordination:case_detail", args=[case.pk])
+
+
+def test_new_case_invalid_cpr_is_a_form_error_and_writes_nothing(client_as) -> None:
+    before = (Citizen.objects.count(), Case.objects.count())
+    response = client_as("ssp.aalborg").post(
+        reverse("coordination:case_new"), new_case_data(cpr="321390-1234")
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["cpr"]
+    assert (Citizen.objects.count(), Case.objects.count()) == before
+
+
+def test_new_case_outside_age_band_needs_reason_and_writes_nothing(client_as) -> None:
+    before = Citizen.objects.count()
+    client = client_as("ssp.aalborg")
+    response = client.post(reverse("coordination:case_new"), new_case_data(cpr=fresh_cpr(40)))
+    assert response.status_code == 400
+    assert response.context["form"].errors["age_override_reason"]
+    assert Citizen.objects.count() == before  # the citizen was rolled back with the case
+    ok = client.post(reverse("coordination:case_new"),
+                     new_case_data(cpr=fresh_cpr(40), age_override_reason="Brother in group"))
+    assert ok.status_code == 302
+
+
+def test_new_case_reuses_a_known_citizen_without_revealing_them(client_as, kk_case) -> None:
+    digits = kk_case.citizen.full_cpr()
+    client = client_as("politi.forebyg")
+    from coordination.models import Forum
+
+    psp = Forum.objects.get(name="PSP Aalborg")
+    response = client.post(
+        reverse("coordination:case_new"),
+        new_case_data(cpr=digits, first_name="Other", last_name="Name", forum=str(psp.pk),
+                      lead_unit=str(Unit.objects.get(name="Forebyggelse Aalborg").pk),
+                      track="", age_override_reason="PSP has no band"),
+    )
+    assert response.status_code == 302
+    assert Citizen.objects.by_cpr(digits).count() == 1
+    kk_case.citizen.refresh_from_db()
+    assert kk_case.citizen.last_name == "Testesen"
+
+
+def test_new_case_duplicate_open_case_in_forum_is_refused(client_as, kk_case) -> None:
+    response = client_as("ssp.aalborg").post(
+        reverse("coordination:case_new"), new_case_data(cpr=kk_case.citizen.full_cpr())
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["forum"]
+
+
+def test_new_case_in_a_foreign_forum_is_refused(client_as) -> None:
+    before = Citizen.objects.count()
+    response = client_as("ssp.hjoerring").post(reverse("coordination:case_new"), new_case_data())
+    assert response.status_code == 400
+    assert response.context["form"].errors["forum"]
+    assert Citizen.objects.count() == before
+
+
+@pytest.mark.parametrize("username", ["statistik", "revisor", "politi.efterforsk"])
+def test_new_case_offers_nothing_to_non_case_roles(client_as, username) -> None:
+    response = client_as(username).get(reverse("coordination:case_new"))
+    assert list(response.context["form"].fields["forum"].queryset) == []
+
+
+# --- CPR at rest -----------------------------------------------------------------------
+
+
+def test_raw_cpr_digits_appear_nowhere_in_the_database(kk_case: Case) -> None:
+    from django.db import connection
+
+    digits = kk_case.citizen.full_cpr()
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the schema
+            for row in cursor.fetchall():
+                assert not any(digits in str(value) for value in row), table
