@@ -208,9 +208,9 @@ def participant_add(
         valid_until=valid_until,
         contact_user=contact_user,
     )
-    participant.full_clean(exclude=["case", "unit", "contact_user"])
     if participant.valid_until is not None and participant.valid_until <= participant.valid_from:
         raise ValidationError({"valid_until": _("The end must come after the start.")})
+    participant.full_clean(exclude=["case", "unit", "contact_user"])
     participant.save()
     audit.write_event(
         actor=actor,

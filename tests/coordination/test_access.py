@@ -62,8 +62,9 @@ def test_informed_participant_may_view_but_not_write(persona, open_case) -> None
 
 
 def test_expired_participation_ends_access(persona, kk_case) -> None:
+    now = timezone.now()
     CaseParticipant.objects.filter(case=kk_case, unit__name="Jobcenter Aalborg").update(
-        valid_until=timezone.now() - dt.timedelta(minutes=1)
+        valid_from=now - dt.timedelta(days=30), valid_until=now - dt.timedelta(minutes=1)
     )
     assert not access.can(persona("job.aalborg"), CaseAction.VIEW, kk_case)
 

@@ -11,9 +11,11 @@ def test_healthz_reports_ok(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_healthz_is_503_when_the_broker_is_down(client: Client, monkeypatch) -> None:
+    from kombu import Connection
+
     from config.celery import app
 
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(app, "connection_for_write", lambda: Connection("redis://127.0.0.1:1/0"))
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] == "error"
