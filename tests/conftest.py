@@ -69,10 +69,7 @@ def fresh_cpr(age: int) -> str:
     n = next(_cpr_sequence)
     today = timezone.localdate()
     birth = today.replace(year=today.year - age - 1) + dt.timedelta(days=30 + n % 300)
-    if birth.year >= 2000:
-        sequence = f"8{n % 1000:03d}"
-    else:
-        sequence = f"3{n % 1000:03d}"
+    sequence = f"8{n % 1000:03d}" if birth.year >= 2000 else f"3{n % 1000:03d}"
     return birth.strftime("%d%m%y") + sequence
 
 
@@ -80,9 +77,9 @@ def fresh_cpr(age: int) -> str:
 def open_case(persona: Callable[[str], User]) -> Callable[..., object]:
     """open_case("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg", age=16, others=[...])
     -> a new case for a new citizen, with the forum's other named units as participants."""
+    from accounts.models import Unit
     from coordination import services
     from coordination.models import ALL_CATEGORIES, Forum
-    from accounts.models import Unit
 
     def make(
         forum: str,
@@ -102,14 +99,21 @@ def open_case(persona: Callable[[str], User]) -> Callable[..., object]:
         )
         forum_obj = Forum.objects.get(name=forum)
         case = services.case_open(
-            actor=actor, citizen=citizen, forum=forum_obj,
-            lead_unit=Unit.objects.get(name=lead_unit), track=track,
+            actor=actor,
+            citizen=citizen,
+            forum=forum_obj,
+            lead_unit=Unit.objects.get(name=lead_unit),
+            track=track,
             age_override_reason="" if forum_obj.age_in_band(age) else "test",
         )
         for unit_name in others:
             services.participant_add(
-                actor=actor, case=case, unit=Unit.objects.get(name=unit_name), role=role,
-                legal_basis=forum_obj.default_legal_basis, categories=ALL_CATEGORIES,
+                actor=actor,
+                case=case,
+                unit=Unit.objects.get(name=unit_name),
+                role=role,
+                legal_basis=forum_obj.default_legal_basis,
+                categories=ALL_CATEGORIES,
             )
         return case
 

@@ -21,16 +21,24 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     # Playwright cannot download browsers here: use Debian's Chromium.
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
-            "headless": True, "args": CHROMIUM_ARGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
 
 
 def test_ssp_worker_logs_a_contact(live_server, page) -> None:
     from coordination.models import Case
 
-    case = Case.objects.filter(
-        forum__name="Knock Knock Aalborg", participants__unit__name="SSP Aalborg"
-    ).exclude(status="closed").first()
+    case = (
+        Case.objects.filter(
+            forum__name="Knock Knock Aalborg", participants__unit__name="SSP Aalborg"
+        )
+        .exclude(status="closed")
+        .first()
+    )
     assert case is not None
     password = settings.DEMO_PASSWORD or "samraad-demo-2026"
 

@@ -22,8 +22,9 @@ KK = ("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg")
 
 @pytest.fixture
 def kk_case(open_case):
-    return open_case(*KK, age=16, others=("Forebyggelse Aalborg", "Jobcenter Aalborg"),
-                     track="15-17")
+    return open_case(
+        *KK, age=16, others=("Forebyggelse Aalborg", "Jobcenter Aalborg"), track="15-17"
+    )
 
 
 def test_participants_see_and_outsiders_do_not(persona, kk_case) -> None:
@@ -57,8 +58,9 @@ def test_informed_participant_may_view_but_not_write(persona, open_case) -> None
     assert access.can(family, CaseAction.VIEW, case)
     assert not access.can(family, CaseAction.LOG_CONTACT, case)
     with pytest.raises(PermissionDenied):
-        services.contact_log(actor=family, case=case, kind="phone", result="reached",
-                             occurred_at=timezone.now())
+        services.contact_log(
+            actor=family, case=case, kind="phone", result="reached", occurred_at=timezone.now()
+        )
 
 
 def test_expired_participation_ends_access(persona, kk_case) -> None:
@@ -71,8 +73,12 @@ def test_expired_participation_ends_access(persona, kk_case) -> None:
 
 def test_future_participation_gives_no_access_yet(persona, kk_case) -> None:
     services.participant_add(
-        actor=persona("ssp.aalborg"), case=kk_case, unit=Unit.objects.get(name="Familiegrupperne"),
-        role="participant", legal_basis="RPL115_SSP", categories=ALL_CATEGORIES,
+        actor=persona("ssp.aalborg"),
+        case=kk_case,
+        unit=Unit.objects.get(name="Familiegrupperne"),
+        role="participant",
+        legal_basis="RPL115_SSP",
+        categories=ALL_CATEGORIES,
         valid_from=timezone.now() + dt.timedelta(days=1),
     )
     assert not access.can(persona("fam.aalborg"), CaseAction.VIEW, kk_case)
@@ -92,8 +98,12 @@ def test_investigation_unit_cannot_be_added(persona, kk_case) -> None:
     Forum.objects.get(name="Knock Knock Aalborg").member_units.add(investigation)
     with pytest.raises(ValidationError) as error:
         services.participant_add(
-            actor=persona("ssp.aalborg"), case=kk_case, unit=investigation,
-            role="participant", legal_basis="RPL115_SSP", categories=["general"],
+            actor=persona("ssp.aalborg"),
+            case=kk_case,
+            unit=investigation,
+            role="participant",
+            legal_basis="RPL115_SSP",
+            categories=["general"],
         )
     assert "unit" in error.value.error_dict
     assert not access.cases_for(persona("politi.efterforsk")).exists()
@@ -101,17 +111,25 @@ def test_investigation_unit_cannot_be_added(persona, kk_case) -> None:
 
 def test_investigator_sees_nothing_even_with_a_stray_participation(persona, kk_case) -> None:
     investigation = Unit.objects.get(unit_type=Unit.Type.POLICE_INVESTIGATION)
-    CaseParticipant.objects.create(case=kk_case, unit=investigation, role="participant",
-                                   legal_basis="RPL115_SSP", categories=ALL_CATEGORIES)
+    CaseParticipant.objects.create(
+        case=kk_case,
+        unit=investigation,
+        role="participant",
+        legal_basis="RPL115_SSP",
+        categories=ALL_CATEGORIES,
+    )
     assert not access.can(persona("politi.efterforsk"), CaseAction.VIEW, kk_case)
 
 
 def test_only_forum_member_units_can_take_part(persona, kk_case) -> None:
     with pytest.raises(ValidationError) as error:
         services.participant_add(
-            actor=persona("ssp.aalborg"), case=kk_case,
-            unit=Unit.objects.get(name="SSP Hjørring"), role="participant",
-            legal_basis="RPL115_SSP", categories=["general"],
+            actor=persona("ssp.aalborg"),
+            case=kk_case,
+            unit=Unit.objects.get(name="SSP Hjørring"),
+            role="participant",
+            legal_basis="RPL115_SSP",
+            categories=["general"],
         )
     assert "unit" in error.value.error_dict
 
@@ -119,9 +137,12 @@ def test_only_forum_member_units_can_take_part(persona, kk_case) -> None:
 def test_only_the_lead_manages_participants(persona, kk_case) -> None:
     with pytest.raises(PermissionDenied):
         services.participant_add(
-            actor=persona("job.aalborg"), case=kk_case,
-            unit=Unit.objects.get(name="Familiegrupperne"), role="participant",
-            legal_basis="RPL115_SSP", categories=["general"],
+            actor=persona("job.aalborg"),
+            case=kk_case,
+            unit=Unit.objects.get(name="Familiegrupperne"),
+            role="participant",
+            legal_basis="RPL115_SSP",
+            categories=["general"],
         )
 
 
@@ -134,26 +155,43 @@ def test_participant_input_is_validated(persona, kk_case) -> None:
         ({"legal_basis": "NONE"}, "legal_basis"),
         ({"valid_until": timezone.now() - dt.timedelta(days=1)}, "valid_until"),
     ]:
-        arguments = {"role": "participant", "legal_basis": "RPL115_SSP",
-                     "categories": ["general"], **kwargs}
+        arguments = {
+            "role": "participant",
+            "legal_basis": "RPL115_SSP",
+            "categories": ["general"],
+            **kwargs,
+        }
         with pytest.raises(ValidationError) as error:
-            services.participant_add(actor=persona("ssp.aalborg"), case=kk_case, unit=family,
-                                     **arguments)
+            services.participant_add(
+                actor=persona("ssp.aalborg"), case=kk_case, unit=family, **arguments
+            )
         assert field in error.value.error_dict, kwargs
     assert not kk_case.participants.filter(unit=family).exists()
 
 
 def test_entry_audience_must_take_part(persona, kk_case) -> None:
     with pytest.raises(ValidationError) as error:
-        services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
-                             legal_basis="RPL115_SSP", justification="j", text="t",
-                             audience=[Unit.objects.get(name="SSP Hjørring")])
+        services.entry_write(
+            actor=persona("ssp.aalborg"),
+            case=kk_case,
+            category="general",
+            legal_basis="RPL115_SSP",
+            justification="j",
+            text="t",
+            audience=[Unit.objects.get(name="SSP Hjørring")],
+        )
     assert "audience" in error.value.error_dict
 
 
 def test_entries_for_an_invisible_case_are_empty(persona, kk_case) -> None:
-    services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
-                         legal_basis="RPL115_SSP", justification="j", text="t")
+    services.entry_write(
+        actor=persona("ssp.aalborg"),
+        case=kk_case,
+        category="general",
+        legal_basis="RPL115_SSP",
+        justification="j",
+        text="t",
+    )
     assert access.entries_for(persona("ssp.aalborg"), kk_case).count() == 1
     assert access.entries_for(persona("ssp.hjoerring"), kk_case).count() == 0
 

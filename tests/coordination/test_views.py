@@ -29,8 +29,9 @@ def events(**filters: object) -> list[AuditEvent]:
 
 @pytest.fixture
 def kk_case(open_case):
-    return open_case(*KK, age=16, others=KK_OTHERS, first_name="Mikkel", last_name="Testesen",
-                     track="15-17")
+    return open_case(
+        *KK, age=16, others=KK_OTHERS, first_name="Mikkel", last_name="Testesen", track="15-17"
+    )
 
 
 # --- Login and the shell ---------------------------------------------------------------
@@ -50,9 +51,20 @@ def test_login_page_in_english_on_request(client: Client) -> None:
 
 @pytest.mark.parametrize(
     "username",
-    ["ssp.aalborg", "politi.forebyg", "politi.efterforsk", "psyk.syd", "job.aalborg",
-     "fam.aalborg", "social.aalborg", "ssp.hjoerring", "skole.aalborg", "statistik",
-     "revisor", "admin"],
+    [
+        "ssp.aalborg",
+        "politi.forebyg",
+        "politi.efterforsk",
+        "psyk.syd",
+        "job.aalborg",
+        "fam.aalborg",
+        "social.aalborg",
+        "ssp.hjoerring",
+        "skole.aalborg",
+        "statistik",
+        "revisor",
+        "admin",
+    ],
 )
 def test_every_persona_logs_in_with_the_demo_password(client: Client, settings, username) -> None:
     password = settings.DEMO_PASSWORD or "samraad-demo-2026"
@@ -70,10 +82,13 @@ def test_failed_login_is_audited_without_the_password(client: Client) -> None:
 
 
 def test_pages_need_login(client: Client, kk_case: Case) -> None:
-    for url in [reverse("coordination:case_list"), reverse("coordination:case_new"),
-                reverse("coordination:case_detail", args=[kk_case.pk]),
-                reverse("coordination:contact_new", args=[kk_case.pk]),
-                reverse("coordination:entry_new", args=[kk_case.pk])]:
+    for url in [
+        reverse("coordination:case_list"),
+        reverse("coordination:case_new"),
+        reverse("coordination:case_detail", args=[kk_case.pk]),
+        reverse("coordination:contact_new", args=[kk_case.pk]),
+        reverse("coordination:entry_new", args=[kk_case.pk]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -131,8 +146,9 @@ def test_case_list_pages_with_more_link(client_as, open_case) -> None:
     assert len(second.context["cases"]) == 1 and not second.context["has_more"]
 
 
-def test_case_list_query_count_does_not_grow(client_as, open_case, django_assert_max_num_queries,
-                                             django_capture_on_commit_callbacks) -> None:
+def test_case_list_query_count_does_not_grow(
+    client_as, open_case, django_assert_max_num_queries, django_capture_on_commit_callbacks
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -150,8 +166,13 @@ def test_case_list_query_count_does_not_grow(client_as, open_case, django_assert
 
 
 def test_participant_sees_case_page_and_it_is_audited(client_as, kk_case: Case) -> None:
-    services.contact_log(actor=kk_case.coordinator, case=kk_case, kind="knock_visit",
-                         result="not_home", occurred_at=timezone.now())
+    services.contact_log(
+        actor=kk_case.coordinator,
+        case=kk_case,
+        kind="knock_visit",
+        result="not_home",
+        occurred_at=timezone.now(),
+    )
     response = client_as("job.aalborg").get(reverse("coordination:case_detail", args=[kk_case.pk]))
     assert response.status_code == 200
     body = response.content.decode()
@@ -182,12 +203,23 @@ def test_non_case_roles_get_404(client_as, kk_case: Case, username: str) -> None
 
 def test_entries_are_shown_only_to_their_audience(client_as, kk_case: Case, persona) -> None:
     family = Unit.objects.get(name="Familiegrupperne")
-    services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="social",
-                         legal_basis="RPL115_SSP", justification="Needed for the plan",
-                         text="Only for family services", audience=[family])
-    services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
-                         legal_basis="RPL115_SSP", justification="Needed for the plan",
-                         text="For everyone on the case")
+    services.entry_write(
+        actor=persona("ssp.aalborg"),
+        case=kk_case,
+        category="social",
+        legal_basis="RPL115_SSP",
+        justification="Needed for the plan",
+        text="Only for family services",
+        audience=[family],
+    )
+    services.entry_write(
+        actor=persona("ssp.aalborg"),
+        case=kk_case,
+        category="general",
+        legal_basis="RPL115_SSP",
+        justification="Needed for the plan",
+        text="For everyone on the case",
+    )
     url = reverse("coordination:case_detail", args=[kk_case.pk])
     family_page = client_as("fam.aalborg").get(url).content.decode()
     job_page = client_as("job.aalborg").get(url).content.decode()
@@ -198,12 +230,19 @@ def test_entries_are_shown_only_to_their_audience(client_as, kk_case: Case, pers
 
 
 def test_case_page_escapes_text(client_as, kk_case: Case, persona) -> None:
-    services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
-                         legal_basis="RPL115_SSP", justification="<b>why</b>",
-                         text="<script>alert('x')</script>")
-    body = client_as("ssp.aalborg").get(
-        reverse("coordination:case_detail", args=[kk_case.pk])
-    ).content.decode()
+    services.entry_write(
+        actor=persona("ssp.aalborg"),
+        case=kk_case,
+        category="general",
+        legal_basis="RPL115_SSP",
+        justification="<b>why</b>",
+        text="<script>alert('x')</script>",
+    )
+    body = (
+        client_as("ssp.aalborg")
+        .get(reverse("coordination:case_detail", args=[kk_case.pk]))
+        .content.decode()
+    )
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body
     assert "&lt;b&gt;why&lt;/b&gt;" in body
@@ -216,18 +255,35 @@ def test_case_page_query_count_does_not_grow(client_as, kk_case: Case, persona) 
     client = client_as("ssp.aalborg")
     url = reverse("coordination:case_detail", args=[kk_case.pk])
     family = Unit.objects.get(name="Familiegrupperne")
-    services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
-                         legal_basis="RPL115_SSP", justification="j", text="first",
-                         audience=[family])
+    services.entry_write(
+        actor=persona("ssp.aalborg"),
+        case=kk_case,
+        category="general",
+        legal_basis="RPL115_SSP",
+        justification="j",
+        text="first",
+        audience=[family],
+    )
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for n in range(20):
-        services.entry_write(actor=persona("ssp.aalborg"), case=kk_case, category="general",
-                             legal_basis="RPL115_SSP", justification="j", text=f"t{n}",
-                             audience=[family] if n % 2 else [])
-        services.contact_log(actor=persona("ssp.aalborg"), case=kk_case, kind="phone",
-                             result="reached", occurred_at=timezone.now(),
-                             partner=persona("politi.forebyg"))
+        services.entry_write(
+            actor=persona("ssp.aalborg"),
+            case=kk_case,
+            category="general",
+            legal_basis="RPL115_SSP",
+            justification="j",
+            text=f"t{n}",
+            audience=[family] if n % 2 else [],
+        )
+        services.contact_log(
+            actor=persona("ssp.aalborg"),
+            case=kk_case,
+            kind="phone",
+            result="reached",
+            occurred_at=timezone.now(),
+            partner=persona("politi.forebyg"),
+        )
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
@@ -245,8 +301,12 @@ def test_audit_failure_shows_no_data(client_as, kk_case: Case) -> None:
 
 
 def contact_data(**overrides: str) -> dict[str, str]:
-    data = {"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "kind": "knock_visit", "result": "conversation_held", "note": "Talked at the door"}
+    data = {
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "kind": "knock_visit",
+        "result": "conversation_held",
+        "note": "Talked at the door",
+    }
     data.update(overrides)
     return data
 
@@ -304,9 +364,12 @@ def test_log_contact_outsider_gets_404_for_get_and_post(client_as, kk_case: Case
 
 def test_log_contact_read_only_member_gets_403(client_as, kk_case: Case, persona) -> None:
     reader = persona("skole.aalborg")
-    account_services.membership_add(actor=None, user=reader,
-                                    unit=Unit.objects.get(name="Jobcenter Aalborg"),
-                                    role=Membership.Role.READ_ONLY)
+    account_services.membership_add(
+        actor=None,
+        user=reader,
+        unit=Unit.objects.get(name="Jobcenter Aalborg"),
+        role=Membership.Role.READ_ONLY,
+    )
     client = client_as("skole.aalborg")
     assert client.get(reverse("coordination:case_detail", args=[kk_case.pk])).status_code == 200
     url = reverse("coordination:contact_new", args=[kk_case.pk])
@@ -320,8 +383,12 @@ def test_log_contact_on_a_closed_case_is_refused(client_as, kk_case: Case) -> No
     Case.objects.filter(pk=kk_case.pk).update(status="closed", closed_at=timezone.now())
     client = client_as("ssp.aalborg")
     assert client.get(reverse("coordination:case_detail", args=[kk_case.pk])).status_code == 200
-    assert client.post(reverse("coordination:contact_new", args=[kk_case.pk]),
-                       contact_data()).status_code == 403
+    assert (
+        client.post(
+            reverse("coordination:contact_new", args=[kk_case.pk]), contact_data()
+        ).status_code
+        == 403
+    )
 
 
 # --- Notat -----------------------------------------------------------------------------
@@ -331,8 +398,13 @@ def test_write_entry_for_named_units(client_as, kk_case: Case) -> None:
     family = Unit.objects.get(name="Familiegrupperne")
     response = client_as("ssp.aalborg").post(
         reverse("coordination:entry_new", args=[kk_case.pk]),
-        {"category": "social", "legal_basis": "RPL115_SSP", "justification": "Plan",
-         "text": "Family note", "audience": [str(family.pk)]},
+        {
+            "category": "social",
+            "legal_basis": "RPL115_SSP",
+            "justification": "Plan",
+            "text": "Family note",
+            "audience": [str(family.pk)],
+        },
     )
     assert response.status_code == 302
     entry = Entry.objects.get(case=kk_case)
@@ -363,9 +435,15 @@ def new_case_data(**overrides: str) -> dict[str, str]:
     from coordination.models import Forum
 
     forum = Forum.objects.get(name="Knock Knock Aalborg")
-    data = {"cpr": fresh_cpr(16), "first_name": "Ida", "last_name": "Nyborg",
-            "forum": str(forum.pk), "lead_unit": str(Unit.objects.get(name="SSP Aalborg").pk),
-            "track": "15-17", "age_override_reason": ""}
+    data = {
+        "cpr": fresh_cpr(16),
+        "first_name": "Ida",
+        "last_name": "Nyborg",
+        "forum": str(forum.pk),
+        "lead_unit": str(Unit.objects.get(name="SSP Aalborg").pk),
+        "track": "15-17",
+        "age_override_reason": "",
+    }
     data.update(overrides)
     return data
 
@@ -402,8 +480,10 @@ def test_new_case_outside_age_band_needs_reason_and_writes_nothing(client_as) ->
     assert response.status_code == 400
     assert response.context["form"].errors["age_override_reason"]
     assert Citizen.objects.count() == before  # the citizen was rolled back with the case
-    ok = client.post(reverse("coordination:case_new"),
-                     new_case_data(cpr=fresh_cpr(40), age_override_reason="Brother in group"))
+    ok = client.post(
+        reverse("coordination:case_new"),
+        new_case_data(cpr=fresh_cpr(40), age_override_reason="Brother in group"),
+    )
     assert ok.status_code == 302
 
 
@@ -415,9 +495,15 @@ def test_new_case_reuses_a_known_citizen_without_revealing_them(client_as, kk_ca
     psp = Forum.objects.get(name="PSP Aalborg")
     response = client.post(
         reverse("coordination:case_new"),
-        new_case_data(cpr=digits, first_name="Other", last_name="Name", forum=str(psp.pk),
-                      lead_unit=str(Unit.objects.get(name="Forebyggelse Aalborg").pk),
-                      track="", age_override_reason="PSP has no band"),
+        new_case_data(
+            cpr=digits,
+            first_name="Other",
+            last_name="Name",
+            forum=str(psp.pk),
+            lead_unit=str(Unit.objects.get(name="Forebyggelse Aalborg").pk),
+            track="",
+            age_override_reason="PSP has no band",
+        ),
     )
     assert response.status_code == 302
     assert Citizen.objects.by_cpr(digits).count() == 1
