@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -81,7 +82,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         categories=[entry.category for entry in entries],
         detail={"entries": [entry.pk for entry in entries], "contacts": len(contacts)},
     )
-    context = {"case": case, "entries": entries, "contacts": contacts, "participants": participants}
+    context = {
+        "case": case,
+        "age": case.citizen.age_on(timezone.localdate()),
+        "entries": entries,
+        "contacts": contacts,
+        "participants": participants,
+    }
     return render(request, "coordination/case_detail.html", context)
 
 

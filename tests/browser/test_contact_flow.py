@@ -45,7 +45,7 @@ def test_ssp_worker_logs_a_contact(live_server, page) -> None:
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "ssp.aalborg")
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/sager/")
     assert page.locator("[data-testid=case-table]").is_visible()
 
@@ -57,7 +57,7 @@ def test_ssp_worker_logs_a_contact(live_server, page) -> None:
     page.select_option("#id_kind", "knock_visit")
     page.select_option("#id_result", "conversation_held")
     page.fill("#id_note", "Browsertest: samtale ved døren")
-    page.click("button[type=submit]")
+    page.click("main button:has-text('Gem kontakt')")
     page.wait_for_url(f"{live_server.url}/sager/{case.pk}/")
 
     timeline = page.locator("[data-testid=contact-timeline]")

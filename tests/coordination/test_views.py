@@ -44,9 +44,15 @@ def test_login_page_is_danish_by_default(client: Client) -> None:
     assert response.headers["Content-Language"] == "da"
 
 
-def test_login_page_in_english_on_request(client: Client) -> None:
-    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
-    assert "Log in" in response.content.decode()
+def test_browser_language_does_not_override_danish(client: Client) -> None:
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Log ind" in response.content.decode()
+
+
+def test_english_when_the_user_chooses_it(client: Client) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    assert response.status_code == 302
+    assert "Log in" in client.get(reverse("login")).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -179,6 +185,7 @@ def test_participant_sees_case_page_and_it_is_audited(client_as, kk_case: Case) 
     assert "Mikkel Testesen" in body
     assert kk_case.citizen.masked_cpr in body
     assert kk_case.citizen.full_cpr() not in body
+    assert response.context["age"] == 16
     event = AuditEvent.objects.get(action="view", actor__username="job.aalborg")
     assert event.case_id == kk_case.pk and event.citizen_id == kk_case.citizen_id
     assert event.actor_unit == Unit.objects.get(name="Jobcenter Aalborg")
