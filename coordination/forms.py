@@ -103,7 +103,9 @@ class ContactForm(StyledForm):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices)
-    result = forms.ChoiceField(label=_("Result"), choices=Contact.Result.choices)
+    result = forms.ChoiceField(
+        label=_("Result"), choices=[("", _("Choose the result")), *Contact.Result.choices]
+    )
     partner = forms.ModelChoiceField(
         label=_("Together with"),
         queryset=User.objects.none(),
