@@ -154,7 +154,7 @@ class EntryForm(StyledForm):
     )
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}))
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["legal_basis"].initial = case.forum.default_legal_basis
         self.fields["audience"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -125,24 +127,44 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return render(request, "coordination/case_new.html", {"form": form}, status=status)
 
 
+def _case_form_view(
+    request: HttpRequest,
+    pk: int,
+    *,
+    action: access.CaseAction,
+    form_class: type[ContactForm] | type[EntryForm],
+    service: Callable[..., object],
+    template: str,
+    done: str,
+) -> HttpResponse:
+    """The shape every "add something to a case" page shares: access, form, service, redirect."""
+    user = _user(request)
+    case = access.get_case(user, pk, action)
+    form = form_class(request.POST or None, user=user, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("coordination:case_detail", pk=case.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, template, {"case": case, "form": form}, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Registrér kontakt": log one contact attempt; built to work on a phone."""
-    user = _user(request)
-    case = access.get_case(user, pk, access.CaseAction.LOG_CONTACT)
-    form = ContactForm(request.POST or None, user=user, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_log(actor=user, case=case, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("The contact has been logged."))
-            return redirect("coordination:case_detail", pk=case.pk)
-    status = 400 if form.is_bound else 200
-    return render(
-        request, "coordination/contact_new.html", {"case": case, "form": form}, status=status
+    return _case_form_view(
+        request,
+        pk,
+        action=access.CaseAction.LOG_CONTACT,
+        form_class=ContactForm,
+        service=services.contact_log,
+        template="coordination/contact_new.html",
+        done=_("The contact has been logged."),
     )
 
 
@@ -150,20 +172,14 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Write an entry for all participants or for named participating units."""
-    user = _user(request)
-    case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
-    form = EntryForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.entry_write(actor=user, case=case, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("The entry has been saved."))
-            return redirect("coordination:case_detail", pk=case.pk)
-    status = 400 if form.is_bound else 200
-    return render(
-        request, "coordination/entry_new.html", {"case": case, "form": form}, status=status
+    return _case_form_view(
+        request,
+        pk,
+        action=access.CaseAction.ADD_ENTRY,
+        form_class=EntryForm,
+        service=services.entry_write,
+        template="coordination/entry_new.html",
+        done=_("The entry has been saved."),
     )
 
 
