@@ -110,7 +110,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     raise ImproperlyConfigured(f"Unsupported database engine: {_db['ENGINE']}")
-_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+_db["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------
