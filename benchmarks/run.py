@@ -60,7 +60,8 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     case = access.cases_for(user).order_by("pk").first()
-    assert case is not None, "the demo data gives ssp.aalborg cases"
+    if case is None:
+        raise SystemExit("The demo data should give ssp.aalborg cases; none found.")
     rows = [
         measure("case list", lambda: client.get("/sager/")),
         measure("case list, search", lambda: client.get("/sager/", {"q": "sen"})),
