@@ -37,25 +37,29 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
-    """ "Mine sager": the user's cases, searchable and filterable; shows "more", not totals."""
+    """ "Mine sager": the user's cases, searchable and filterable; shows "more", not totals.
+
+    The search form is POSTed, so a name typed into it never lands in a URL, a server log or
+    the browser history; a plain GET shows the unfiltered list."""
     user = _user(request)
-    filterset = CaseFilter(request.GET or None, queryset=access.cases_for(user).for_list())
-    status = 200 if filterset.is_bound is False or filterset.is_valid() else 400
+    data = request.POST if request.method == "POST" else None
+    filterset = CaseFilter(data, queryset=access.cases_for(user).for_list())
+    status = 400 if data is not None and not filterset.is_valid() else 200
     try:
-        page = max(1, int(request.GET.get("side", "1")))
+        page = max(1, int((data or {}).get("side", "1")))
     except ValueError:
         page = 1
     start = (page - 1) * CASE_LIST_PAGE_SIZE
     rows = list(filterset.qs[start : start + CASE_LIST_PAGE_SIZE + 1])
     has_more, cases = len(rows) > CASE_LIST_PAGE_SIZE, rows[:CASE_LIST_PAGE_SIZE]
-    criterion = {k: v for k, v in request.GET.items() if k in ("q", "forum", "status") and v}
+    criterion = {k: v for k, v in (data or {}).items() if k in ("q", "forum", "status") and v}
     audit.record_many(
         [
             audit.build_event(
                 actor=user,
-                action=audit.Action.LIST,
+                action=audit.Action.SEARCH if criterion.get("q") else audit.Action.LIST,
                 obj=case,
                 detail={"view": "case_list", "criterion": criterion, "page": page},
             )
@@ -63,7 +67,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
         ]
     )
     template = "coordination/_case_rows.html" if request.htmx else "coordination/case_list.html"  # type: ignore[attr-defined]
-    context = {"filter": filterset, "cases": cases, "page": page, "has_more": has_more}
+    context = {
+        "filter": filterset,
+        "cases": cases,
+        "page": page,
+        "has_more": has_more,
+        "criterion": criterion,
+    }
     return render(request, template, context, status=status)
 
 

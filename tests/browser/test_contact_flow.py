@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +50,11 @@ def test_ssp_worker_logs_a_contact(live_server, page) -> None:
     page.wait_for_url(f"{live_server.url}/sager/")
     assert page.locator("[data-testid=case-table]").is_visible()
 
-    page.fill("#id_q", case.reference)
+    rows = page.locator("[data-testid=case-table] tbody tr")
+    assert rows.count() > 1
+    page.fill("#id_q", case.reference)  # htmx POSTs the search: the term stays out of the URL
+    expect(rows).to_have_count(1)
+    assert case.reference not in page.url
     page.locator(f"a:has-text('{case.reference}')").first.click()
     page.wait_for_url(f"{live_server.url}/sager/{case.pk}/")
 

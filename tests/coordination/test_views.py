@@ -104,31 +104,40 @@ def test_pages_need_login(client: Client, kk_case: Case) -> None:
 
 
 def test_case_list_shows_own_cases_and_audits_each_citizen(client_as, kk_case: Case) -> None:
-    response = client_as("ssp.aalborg").get(reverse("coordination:case_list"), {"q": "Testesen"})
+    response = client_as("ssp.aalborg").post(reverse("coordination:case_list"), {"q": "Testesen"})
     assert response.status_code == 200
     assert "Mikkel Testesen" in response.content.decode()
-    listed = events(action="list", actor__username="ssp.aalborg")
+    listed = events(action="search", actor__username="ssp.aalborg")
     assert [e.citizen_id for e in listed] == [kk_case.citizen_id]
     assert listed[0].detail["criterion"] == {"q": "Testesen"}
 
 
 def test_case_list_hides_other_municipalities(client_as, kk_case: Case) -> None:
-    response = client_as("ssp.hjoerring").get(reverse("coordination:case_list"), {"q": "Testesen"})
+    response = client_as("ssp.hjoerring").post(reverse("coordination:case_list"), {"q": "Testesen"})
     assert response.context["cases"] == []
     assert "Mikkel" not in response.content.decode()
-    assert not events(action="list", citizen=kk_case.citizen_id)
+    assert not events(action="search", citizen=kk_case.citizen_id)
+
+
+def test_case_list_takes_no_search_terms_from_the_url(client_as, kk_case: Case) -> None:
+    response = client_as("ssp.aalborg").get(reverse("coordination:case_list"), {"q": "Testesen"})
+    assert response.status_code == 200
+    assert response.context["criterion"] == {}
+    assert len(response.context["cases"]) > 1  # unfiltered: the name in the URL was ignored
+    shown = events(actor__username="ssp.aalborg", action__in=["list", "search"])
+    assert shown and all(e.action == "list" for e in shown)
 
 
 def test_case_list_finds_by_reference_and_filters(client_as, kk_case: Case) -> None:
     client = client_as("ssp.aalborg")
-    by_ref = client.get(reverse("coordination:case_list"), {"q": kk_case.reference})
+    by_ref = client.post(reverse("coordination:case_list"), {"q": kk_case.reference})
     assert [c.pk for c in by_ref.context["cases"]] == [kk_case.pk]
-    by_forum = client.get(reverse("coordination:case_list"), {"forum": kk_case.forum_id})
+    by_forum = client.post(reverse("coordination:case_list"), {"forum": kk_case.forum_id})
     assert {c.forum_id for c in by_forum.context["cases"]} == {kk_case.forum_id}
 
 
 def test_case_list_htmx_returns_rows_only(client_as, kk_case: Case) -> None:
-    response = client_as("ssp.aalborg").get(
+    response = client_as("ssp.aalborg").post(
         reverse("coordination:case_list"), {"q": "Testesen"}, HTTP_HX_REQUEST="true"
     )
     body = response.content.decode()
@@ -137,7 +146,7 @@ def test_case_list_htmx_returns_rows_only(client_as, kk_case: Case) -> None:
 
 
 def test_case_list_bad_filter_is_a_400_with_message(client_as) -> None:
-    response = client_as("ssp.aalborg").get(reverse("coordination:case_list"), {"status": "nope"})
+    response = client_as("ssp.aalborg").post(reverse("coordination:case_list"), {"status": "nope"})
     assert response.status_code == 400
     assert "form-error-message" in response.content.decode()
 
@@ -146,9 +155,9 @@ def test_case_list_pages_with_more_link(client_as, open_case) -> None:
     client = client_as("ssp.aalborg")
     for _ in range(26):
         open_case(*KK, age=19, track="18-25", last_name="Pagesen")
-    first = client.get(reverse("coordination:case_list"), {"q": "Pagesen"})
+    first = client.post(reverse("coordination:case_list"), {"q": "Pagesen"})
     assert len(first.context["cases"]) == 25 and first.context["has_more"]
-    second = client.get(reverse("coordination:case_list"), {"q": "Pagesen", "side": "2"})
+    second = client.post(reverse("coordination:case_list"), {"q": "Pagesen", "side": "2"})
     assert len(second.context["cases"]) == 1 and not second.context["has_more"]
 
 
