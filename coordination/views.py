@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from coordination.filters import CaseFilter
 from coordination.forms import CaseOpenForm, ContactForm, EntryForm, apply_service_errors
 
 CASE_LIST_PAGE_SIZE = 25
+CRITERIA = ("q", "forum", "status")
 
 
 def _user(request: HttpRequest) -> User:
@@ -44,17 +45,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
     The search form is POSTed, so a name typed into it never lands in a URL, a server log or
     the browser history; a plain GET shows the unfiltered list."""
     user = _user(request)
-    data = request.POST if request.method == "POST" else None
+    data: QueryDict | None = request.POST if request.method == "POST" else None
     filterset = CaseFilter(data, queryset=access.cases_for(user).for_list())
     status = 400 if data is not None and not filterset.is_valid() else 200
     try:
-        page = max(1, int((data or {}).get("side", "1")))
+        page = max(1, int(data.get("side", "1"))) if data is not None else 1
     except ValueError:
         page = 1
     start = (page - 1) * CASE_LIST_PAGE_SIZE
     rows = list(filterset.qs[start : start + CASE_LIST_PAGE_SIZE + 1])
     has_more, cases = len(rows) > CASE_LIST_PAGE_SIZE, rows[:CASE_LIST_PAGE_SIZE]
-    criterion = {k: v for k, v in (data or {}).items() if k in ("q", "forum", "status") and v}
+    criterion = {k: v for k, v in (data.items() if data is not None else []) if k in CRITERIA and v}
     audit.record_many(
         [
             audit.build_event(
