@@ -38,7 +38,24 @@ def _require(name: str) -> str:
     return value
 
 
-DEBUG = env.bool("DEBUG", default=False)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _bool(name: str, default: bool) -> bool:
+    """A strict boolean: a typo such as DEBUG=flase stops the start instead of guessing."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be on or off (true/false, 1/0), not {raw!r}.")
+
+
+DEBUG = _bool("DEBUG", default=False)
 SECRET_KEY = _require("SECRET_KEY")
 if not DEBUG and (SECRET_KEY.startswith("dev-") or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 32 characters.")
@@ -155,7 +172,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env.bool("STATIC_MANIFEST", default=not DEBUG)
+            if _bool("STATIC_MANIFEST", default=not DEBUG)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -164,7 +181,7 @@ STORAGES = {
 # --- Security -------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
