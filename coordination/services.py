@@ -20,6 +20,7 @@ from coordination.models import (
     CaseParticipant,
     Citizen,
     Contact,
+    EffortType,
     Entry,
     Forum,
     RelatedPerson,
@@ -107,14 +108,22 @@ def case_open(
     if not access.units_for_opening(actor, forum).filter(pk=lead_unit.pk).exists():
         raise PermissionDenied(_("You cannot open cases in this forum for that unit."))
     today = timezone.localdate()
+    age = citizen.age_on(today)
     reason = (age_override_reason or "").strip()
-    if not forum.age_in_band(citizen.age_on(today)) and not reason:
+    if track and forum.effort_type != EffortType.KNOCK_KNOCK:
+        raise ValidationError({"track": _("Only Knock Knock cases have a track.")})
+    if not forum.age_in_band(age) and not reason:
         raise ValidationError(
             {
                 "age_override_reason": _(
                     "The citizen is outside the forum's age band; give a reason to go on."
                 )
             }
+        )
+    youngest, oldest = Case.TRACK_AGES.get(track, (0, 200))
+    if not youngest <= age <= oldest and not reason:
+        raise ValidationError(
+            {"track": _("The citizen's age does not fit the track; give a reason to go on.")}
         )
     if Case.objects.open().filter(citizen=citizen, forum=forum).exists():
         raise ValidationError({"forum": _("The citizen already has an open case in this forum.")})

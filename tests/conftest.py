@@ -3,6 +3,7 @@ session), so every test can use the personas of SEED_DATA.md by username."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -18,12 +19,14 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = FAST_HASHERS
-    expected = __import__("os").environ.get("SAMRAAD_EXPECT_DB")
+    # CI sets these so that a missing DATABASE_URL/REDIS_URL fails the run instead of
+    # quietly testing the embedded SQLite/filesystem defaults.
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    if expected and expected != vendor:
-        raise pytest.UsageError(
-            f"SAMRAAD_EXPECT_DB={expected} but the settings use {vendor}: refusing to fall back."
-        )
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    for variable, actual in (("SAMRAAD_EXPECT_DB", vendor), ("SAMRAAD_EXPECT_BROKER", broker)):
+        expected = os.environ.get(variable)
+        if expected and expected != actual:
+            raise pytest.UsageError(f"{variable}={expected} but the settings use {actual}.")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "model", [m for m in admin.site._registry if m._meta.app_label in {"accounts", "coordination"}],
+    "model",
+    [m for m in admin.site._registry if m._meta.app_label in {"accounts", "coordination"}],
     ids=lambda m: m._meta.label,
 )
 def test_admin_changelist_opens(client_as, model) -> None:

@@ -25,9 +25,14 @@ def start(**overrides: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **GOOD}
     env.update(overrides)
     env = {k: v for k, v in env.items() if v != "<unset>"}
-    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+    return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -47,7 +52,10 @@ def test_good_production_settings_start() -> None:
         ({"CPR_ENCRYPTION_KEYS": "not-a-key"}, "CPR_ENCRYPTION_KEYS entry 1"),
         ({"CPR_ENCRYPTION_KEYS": "<unset>"}, "CPR_ENCRYPTION_KEYS must hold"),
         ({"CPR_HMAC_KEY": "short"}, "CPR_HMAC_KEY must be at least 32"),
-        ({"CELERY_BROKER_URL": "<unset>", "REDIS_URL": "<unset>"}, "CELERY_BROKER_URL or REDIS_URL"),
+        (
+            {"CELERY_BROKER_URL": "<unset>", "REDIS_URL": "<unset>"},
+            "CELERY_BROKER_URL or REDIS_URL",
+        ),
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"SAMRAAD_ENV_FILE": "config/missing.env"}, "SAMRAAD_ENV_FILE points at a missing file"),
     ],

@@ -28,6 +28,9 @@ class Case(models.Model):
         AGE_15_17 = "15-17", _("15-17 years")
         AGE_18_25 = "18-25", _("18-25 years")
 
+    # Knock Knock's tracks and their ages (local policy, LEGAL.md 2): (youngest, oldest).
+    TRACK_AGES: dict[str, tuple[int, int]] = {"15-17": (15, 17), "18-25": (18, 25)}
+
     citizen = models.ForeignKey(
         Citizen, on_delete=models.PROTECT, related_name="cases", verbose_name=_("citizen")
     )

@@ -561,3 +561,78 @@ def test_raw_cpr_digits_appear_nowhere_in_the_database(kk_case: Case) -> None:
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the schema
             for row in cursor.fetchall():
                 assert not any(digits in str(value) for value in row), table
+
+
+def test_new_case_track_must_fit_the_age(client_as) -> None:
+    client = client_as("ssp.aalborg")
+    wrong = client.post(reverse("coordination:case_new"), new_case_data(cpr=fresh_cpr(20)))
+    assert wrong.status_code == 400
+    assert wrong.context["form"].errors["track"]
+    from coordination.models import Forum
+
+    ssp = Forum.objects.get(name="SSP Aalborg")
+    no_track = client.post(
+        reverse("coordination:case_new"),
+        new_case_data(cpr=fresh_cpr(14), forum=str(ssp.pk), track="15-17"),
+    )
+    assert no_track.status_code == 400
+    assert no_track.context["form"].errors["track"]
+
+
+# --- Generated: every case-scoped page, for outsiders and for those without the right ----
+
+CASE_PAGES = [
+    ("coordination:case_detail", None),
+    ("coordination:contact_new", "log_contact"),
+    ("coordination:entry_new", "add_entry"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        (name, method)
+        for name, right in CASE_PAGES
+        for method in ("get", "post")
+        if right or method == "get"
+    ],
+)
+def test_case_pages_deny_outsiders_with_404(client_as, kk_case, name, method) -> None:
+    client = client_as("ssp.hjoerring")
+    response = getattr(client, method)(reverse(name, args=[kk_case.pk]))
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(
+        actor__username="ssp.hjoerring", outcome="denied", detail__object_id=str(kk_case.pk)
+    ).exists()
+
+
+@pytest.mark.parametrize(("name", "right"), [p for p in CASE_PAGES if p[1]])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_case_pages_refuse_informed_participants_with_403(
+    client_as, open_case, name, right, method
+) -> None:
+    case = open_case(*KK, age=16, others=("Familiegrupperne",), role="informed", track="15-17")
+    client = client_as("fam.aalborg")
+    assert client.get(reverse("coordination:case_detail", args=[case.pk])).status_code == 200
+    response = getattr(client, method)(reverse(name, args=[case.pk]), {"text": "x"})
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(
+        actor__username="fam.aalborg", outcome="denied", case=case.pk, detail__refused=right
+    ).exists()
+    assert not Contact.objects.filter(case=case).exists()
+    assert not Entry.objects.filter(case=case).exists()
+
+
+@pytest.mark.parametrize(
+    "name_part", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
+)
+def test_citizen_names_are_escaped_in_list_and_page(client_as, open_case, name_part) -> None:
+    case = open_case(*KK, age=16, track="15-17", first_name=name_part, last_name="Xss")
+    client = client_as("ssp.aalborg")
+    for response in (
+        client.post(reverse("coordination:case_list"), {"q": "Xss"}),
+        client.get(reverse("coordination:case_detail", args=[case.pk])),
+    ):
+        body = response.content.decode()
+        assert name_part not in body
+        assert "&lt;" in body
