@@ -1,9 +1,12 @@
 """Every access decision in Samraad. Views, API, admin, exports and tasks ask here.
 
-First version (the foundation): a user sees the cases in which one of their units is an
-active participant; what they may do there follows from the participant role and their
-membership role. Something a user cannot see does not exist for them (404); something
-they can see but may not do is refused (403). Lists filter once, in SQL: no per-row checks.
+Case access comes from django-guardian object permissions held by the participating units'
+groups (or, for emergency access, by one user). Those rows are derived from CaseParticipant
+by `services._grants_sync`, carry the participation's validity, and are checked against
+the user's current membership and role, so leaving a unit ends access at once. Entry
+visibility is one compiled filter: case participation, audience, the policy table
+(coordination/policy.py) and consent. Something a user cannot see does not exist for them
+(404); something they can see but may not do is refused (403). Lists filter once, in SQL.
 """
 
 from __future__ import annotations
@@ -12,12 +15,32 @@ import enum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Membership, Unit, User
-from coordination import audit
-from coordination.models import Case, CaseParticipant, Contact, Entry, Forum
+from coordination import audit, policy
+from coordination.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseParticipant,
+    CaseUserObjectPermission,
+    Consent,
+    Contact,
+    EmergencyAccess,
+    Entry,
+    Forum,
+    LegalBasis,
+)
 from coordination.querysets import CaseQuerySet, ContactQuerySet
 
 
@@ -46,7 +69,8 @@ MEMBER_ROLES: dict[CaseAction, frozenset[str]] = {
     CaseAction.CLOSE: frozenset({_R.COORDINATOR, _R.CASEWORKER}),
 }
 
-# Participant roles of the user's unit on the case that allow each action.
+# Participant roles of the user's unit on the case that allow each action. The guardian
+# rows encode the same (services.ROLE_PERMISSIONS); verify_grants checks they agree.
 PARTICIPANT_ROLES: dict[CaseAction, frozenset[str]] = {
     CaseAction.VIEW: frozenset({_P.LEAD, _P.PARTICIPANT, _P.INFORMED}),
     CaseAction.LOG_CONTACT: frozenset({_P.LEAD, _P.PARTICIPANT}),
@@ -61,18 +85,29 @@ WRITE_ACTIONS = frozenset(
 )
 
 # Prevention data never reaches investigation (retsplejeloven § 115, stk. 2, 2. pkt.).
-EXCLUDED_UNIT_TYPES = frozenset({Unit.Type.POLICE_INVESTIGATION})
+EXCLUDED_UNIT_TYPES = policy.INVESTIGATION
 
 # Who may open a case in a forum: a working member of one of the forum's member units.
 OPEN_CASE_ROLES = frozenset({_R.COORDINATOR, _R.CASEWORKER, _R.CONTACT})
+
+# Who may take emergency access (nødadgang) to a case of a forum their unit is a member of,
+# and who reviews it afterwards (the unit's coordinators).
+EMERGENCY_ROLES = frozenset({_R.COORDINATOR, _R.CASEWORKER})
+EMERGENCY_REVIEW_ROLES = frozenset({_R.COORDINATOR})
 
 
 def _is_active_user(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def _valid_now() -> Q:
+    now = timezone.now()
+    return Q(starts_at__lte=now) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
 def participations_for(user: User, action: CaseAction) -> QuerySet[CaseParticipant]:
-    """Active participations through which `user` may perform `action`."""
+    """Active participations through which `user` may perform `action` (an emergency
+    participation counts only for the user who took it)."""
     if not _is_active_user(user):
         return CaseParticipant.objects.none()
     return (
@@ -82,12 +117,30 @@ def participations_for(user: User, action: CaseAction) -> QuerySet[CaseParticipa
             unit__memberships__role__in=MEMBER_ROLES[action],
             role__in=PARTICIPANT_ROLES[action],
         )
+        .filter(Q(emergency=False) | Q(contact_user=user))
         .exclude(unit__unit_type__in=EXCLUDED_UNIT_TYPES)
     )
 
 
-def _case_condition(user: User, action: CaseAction) -> Q:
-    condition = Q(Exists(participations_for(user, action).filter(case=OuterRef("pk"))))
+def _grant_condition(user: User, action: CaseAction) -> Q:
+    """The user holds `action` on the case through a unit grant (as a member with a role
+    that allows it) or a personal grant, valid now."""
+    unit_grants = CaseGroupObjectPermission.objects.filter(
+        _valid_now(),
+        content_object=OuterRef("pk"),
+        permission__codename=action.value,
+        group__unit__memberships__user=user,
+        group__unit__memberships__role__in=MEMBER_ROLES[action],
+    ).exclude(group__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
+    personal_grants = CaseUserObjectPermission.objects.filter(
+        _valid_now(),
+        content_object=OuterRef("pk"),
+        permission__codename=action.value,
+        user=user,
+        participant__unit__memberships__user=user,
+        participant__unit__memberships__role__in=MEMBER_ROLES[action],
+    )
+    condition = Q(Exists(unit_grants)) | Q(Exists(personal_grants))
     if action in WRITE_ACTIONS:
         condition &= ~Q(status=Case.Status.CLOSED)
     return condition
@@ -97,20 +150,19 @@ def cases_for(user: User, action: CaseAction = CaseAction.VIEW) -> CaseQuerySet:
     """The cases on which `user` may perform `action`, as one filtered queryset."""
     if not _is_active_user(user):
         return Case.objects.none()
-    return Case.objects.filter(_case_condition(user, action))
+    return Case.objects.filter(_grant_condition(user, action))
 
 
 def get_case(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Case:
     """The case `pk` if `user` may perform `action` on it: 404 if invisible, 403 if not allowed.
 
-    The case comes annotated with `can_<action>` flags for every action, from one query.
-    """
-    flags = {f"can_{a.value}": Q(_case_condition(user, a)) for a in CaseAction}
+    The case comes annotated with `can_<action>` flags for every action, from one query."""
+    flags = {f"can_{a.value}": _flag(_grant_condition(user, a)) for a in CaseAction}
     case = (
         cases_for(user, CaseAction.VIEW)
         .filter(pk=pk)
         .select_related("citizen", "forum", "coordinator")
-        .annotate(**{name: _flag(condition) for name, condition in flags.items()})
+        .annotate(**flags)
         .first()
     )
     if case is None:
@@ -149,22 +201,87 @@ def acting_unit(user: User, case: Case) -> Unit | None:
     return participation.unit if participation else None
 
 
-def entries_for(user: User, case: Case) -> QuerySet[Entry]:
-    """Entries on `case` that `user` may read: the case must be visible to them, and their
-    participating unit must be in the audience (all participants, or named), or be the author."""
-    units = participations_for(user, CaseAction.VIEW).filter(case=case).values("unit")
-    audience = Entry.audience.through.objects.filter(entry=OuterRef("pk"), unit__in=units)
+def emergency_access_for(user: User, case: Case) -> EmergencyAccess | None:
+    """The user's running emergency access to `case` (for the banner), if any."""
+    now = timezone.now()
     return (
-        Entry.objects.filter(case=case)
-        .filter(Exists(units))
-        .filter(Q(audience_all=True) | Q(author_unit__in=units) | Q(Exists(audience)))
-        .select_related("author", "author_unit")
+        EmergencyAccess.objects.filter(
+            case=case, user=user, started_at__lte=now, expires_at__gt=now
+        )
+        .order_by("-expires_at")
+        .first()
     )
+
+
+def _entry_visible_to(participation: CaseParticipant) -> Q:
+    """The policy, compiled for one participating unit: what of a case's entries it sees."""
+    unit = participation.unit
+    now = timezone.now()
+    named = Q(Exists(Entry.audience.through.objects.filter(entry=OuterRef("pk"), unit=unit)))
+    addressed = Q(audience_all=True) | named
+    # LEGAL.md 3: some unit types see some categories only when the author named them.
+    by_default = policy.DEFAULT_CATEGORIES.get(unit.unit_type)
+    category_rule = Q() if by_default is None else Q(category__in=by_default) | named
+    # The categories this participation may receive at all.
+    received = Q(category__in=participation.categories)
+    # A notification (underretning) reaches child welfare only.
+    notification = (
+        Q()
+        if unit.unit_type in policy.UNDERRETNING_RECIPIENTS
+        else ~Q(legal_basis=LegalBasis.UNDERRETNING)
+    )
+    # Consent-based entries: only while the consent is active and covers this unit.
+    consent_ok = (
+        Q(consent__withdrawn_at__isnull=True)
+        & Q(consent__given_at__lte=now)
+        & (Q(consent__valid_until__isnull=True) | Q(consent__valid_until__gt=now))
+        & Q(
+            Exists(
+                Consent.scope_units.through.objects.filter(consent=OuterRef("consent"), unit=unit)
+            )
+        )
+    )
+    consent_rule = ~Q(legal_basis__in=policy.CONSENT_BASES) | consent_ok
+    return Q(author_unit=unit) | (
+        addressed & category_rule & received & notification & consent_rule
+    )
+
+
+def entries_for(user: User, case: Case) -> QuerySet[Entry]:
+    """Entries on `case` that `user` may read, as one compiled filter: the user's current
+    participations on the case, each with the audience, category, notification and consent
+    rules of the policy table. Users in investigation units never get here (no
+    participation), so they see no prevention entry."""
+    participations = list(
+        participations_for(user, CaseAction.VIEW).filter(case=case).select_related("unit")
+    )
+    if not participations:
+        return Entry.objects.none()
+    condition = Q()
+    for participation in participations:
+        condition |= _entry_visible_to(participation)
+    return Entry.objects.filter(case=case).filter(condition).select_related("author", "author_unit")
 
 
 def contacts_for(user: User, case: Case) -> ContactQuerySet:
     """The contact log of `case`, for anyone who may view the case."""
     return Contact.objects.filter(case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk))
+
+
+def participants_for(user: User, case: Case) -> QuerySet[CaseParticipant]:
+    """The current participants of a case the user may view (emergency ones included)."""
+    return (
+        CaseParticipant.objects.active()
+        .filter(case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk))
+        .select_related("unit", "contact_user")
+    )
+
+
+def consents_for(user: User, case: Case) -> QuerySet[Consent]:
+    """The consents of the case's citizen, for participants of the case."""
+    return Consent.objects.filter(
+        citizen__cases__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk)
+    ).prefetch_related("scope_units")
 
 
 def forums_for_opening(user: User) -> QuerySet[Forum]:
@@ -184,6 +301,38 @@ def units_for_opening(user: User, forum: Forum | None = None) -> QuerySet[Unit]:
     if forum is not None:
         units = units.filter(forums=forum)
     return units
+
+
+def emergency_units(user: User, case: Case) -> QuerySet[Unit]:
+    """Units through which `user` may take emergency access to `case`: a unit of theirs that
+    is a member of the case's forum, where they have an emergency role, while the case is
+    open and they cannot already see it."""
+    if not _is_active_user(user) or case.status == Case.Status.CLOSED:
+        return Unit.objects.none()
+    if cases_for(user).filter(pk=case.pk).exists():
+        return Unit.objects.none()
+    return (
+        Unit.objects.filter(forums=case.forum_id)
+        .filter(
+            Exists(
+                Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=EMERGENCY_ROLES)
+            )
+        )
+        .exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
+    )
+
+
+def emergency_reviews_for(user: User) -> QuerySet[EmergencyAccess]:
+    """Emergency accesses the user reviews: those taken by members of units they lead."""
+    if not _is_active_user(user):
+        return EmergencyAccess.objects.none()
+    return EmergencyAccess.objects.filter(
+        Exists(
+            Membership.objects.filter(
+                unit=OuterRef("unit"), user=user, role__in=EMERGENCY_REVIEW_ROLES
+            )
+        )
+    ).select_related("case", "user", "unit", "reviewed_by")
 
 
 def can(user: User, action: str, obj: Model) -> bool:

@@ -6,23 +6,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
-from coordination import access, audit, cpr
+from coordination import access, audit, cpr, policy
 from coordination.models import (
     ALL_CATEGORIES,
+    Action,
     Case,
+    CaseGroupObjectPermission,
     CaseParticipant,
+    CaseUserObjectPermission,
     Citizen,
+    Consent,
     Contact,
     EffortType,
+    EmergencyAccess,
     Entry,
     Forum,
+    LegalBasis,
     RelatedPerson,
 )
 
@@ -102,6 +111,7 @@ def case_open(
     lead_unit: Unit,
     track: str = "",
     age_override_reason: str = "",
+    ksp_basis: str = "",
     next_review_at: dt.date | None = None,
 ) -> Case:
     """Open a case for `citizen` in `forum`, led by `lead_unit` (one of the actor's units)."""
@@ -125,6 +135,12 @@ def case_open(
         raise ValidationError(
             {"track": _("The citizen's age does not fit the track; give a reason to go on.")}
         )
+    if forum.effort_type == EffortType.KSP and ksp_basis not in policy.KSP_BASES:
+        raise ValidationError(
+            {"ksp_basis": _("A KSP case must record which of nr. 3 a, b or c applies.")}
+        )
+    if ksp_basis and forum.effort_type != EffortType.KSP:
+        raise ValidationError({"ksp_basis": _("Only KSP cases record a nr. 3 status.")})
     if Case.objects.open().filter(citizen=citizen, forum=forum).exists():
         raise ValidationError({"forum": _("The citizen already has an open case in this forum.")})
     case = Case(
@@ -134,6 +150,7 @@ def case_open(
         track=track,
         coordinator=actor,
         age_override_reason=reason,
+        ksp_basis=ksp_basis,
         next_review_at=next_review_at or today + DEFAULT_REVIEW_INTERVAL,
     )
     case.full_clean(exclude=["citizen", "forum"])
@@ -143,10 +160,11 @@ def case_open(
         unit=lead_unit,
         contact_user=actor,
         role=CaseParticipant.Role.LEAD,
-        legal_basis=forum.default_legal_basis,
+        legal_basis=ksp_basis or forum.default_legal_basis,
         categories=list(ALL_CATEGORIES),
     )
     lead.save()
+    _grants_sync(case)
     audit.write_event(
         actor=actor,
         action=audit.Action.CREATE,
@@ -176,6 +194,84 @@ def _acting_unit(actor: User, case: Case, action: access.CaseAction, unit: Unit 
     return participation.unit
 
 
+# --- Participants and the grants derived from them ------------------------------------
+
+# The case permissions each participant role carries (guardian codenames on Case).
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    CaseParticipant.Role.LEAD: tuple(a.value for a in access.CaseAction),
+    CaseParticipant.Role.PARTICIPANT: (
+        access.CaseAction.VIEW,
+        access.CaseAction.LOG_CONTACT,
+        access.CaseAction.ADD_ENTRY,
+    ),
+    CaseParticipant.Role.INFORMED: (access.CaseAction.VIEW,),
+}
+
+
+def expected_grants(participants: Iterable[CaseParticipant]) -> set[tuple[Any, ...]]:
+    """The grant rows the participants justify: (kind, case, holder, codename, participant,
+    starts, expires). Emergency participations grant to the user, the rest to the unit's group.
+    Used by the sync below and by `manage.py verify_grants`."""
+    now = timezone.now()
+    rows: set[tuple[Any, ...]] = set()
+    for participant in participants:
+        if participant.valid_until is not None and participant.valid_until <= now:
+            continue
+        if participant.unit.unit_type in policy.INVESTIGATION:
+            continue
+        kind, holder = (
+            ("user", participant.contact_user_id)
+            if participant.emergency
+            else ("group", participant.unit.group_id)
+        )
+        for codename in ROLE_PERMISSIONS[participant.role]:
+            rows.add(
+                (
+                    kind,
+                    participant.case_id,
+                    holder,
+                    str(codename),
+                    participant.pk,
+                    participant.valid_from,
+                    participant.valid_until,
+                )
+            )
+    return rows
+
+
+def _grants_sync(case: Case) -> None:
+    """Rewrite the guardian rows of `case` from its participants, in the caller's transaction.
+
+    This is the only code that writes CaseGroupObjectPermission / CaseUserObjectPermission."""
+    participants = list(case.participants.select_related("unit"))
+    permissions = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Case),
+            codename__in=[a.value for a in access.CaseAction],
+        )
+    }
+    CaseGroupObjectPermission.objects.filter(content_object=case).delete()
+    CaseUserObjectPermission.objects.filter(content_object=case).delete()
+    groups, users = [], []
+    for kind, _case, holder, codename, participant_id, starts, expires in expected_grants(
+        participants
+    ):
+        fields = {
+            "content_object": case,
+            "permission": permissions[codename],
+            "participant_id": participant_id,
+            "starts_at": starts,
+            "expires_at": expires,
+        }
+        if kind == "group":
+            groups.append(CaseGroupObjectPermission(group_id=holder, **fields))
+        else:
+            users.append(CaseUserObjectPermission(user_id=holder, **fields))
+    CaseGroupObjectPermission.objects.bulk_create(groups)
+    CaseUserObjectPermission.objects.bulk_create(users)
+
+
 def _categories(categories: Iterable[str]) -> list[str]:
     chosen = sorted(set(categories))
     unknown = [c for c in chosen if c not in ALL_CATEGORIES]
@@ -197,16 +293,26 @@ def participant_add(
     valid_until: dt.datetime | None = None,
     contact_user: User | None = None,
 ) -> CaseParticipant:
-    """Let `unit` take part in `case`. Only member units of the case's forum qualify."""
+    """Let `unit` take part in `case`, and grant its group the role's case permissions.
+
+    Only member units of the forum whose type the law admits to such a forum qualify
+    (LEGAL.md 2, rule 1); investigation units never do."""
     actor_unit = _acting_unit(actor, case, access.CaseAction.MANAGE, None)
-    if unit.unit_type in access.EXCLUDED_UNIT_TYPES:
+    effort = case.forum.effort_type
+    if unit.unit_type in policy.INVESTIGATION:
         raise ValidationError(
             {"unit": _("Investigation units cannot take part in prevention cases.")}
         )
+    if not policy.may_take_part(effort, unit.unit_type):
+        raise ValidationError({"unit": _("The law does not admit this unit type to the forum.")})
     if not case.forum.member_units.filter(pk=unit.pk).exists():
         raise ValidationError({"unit": _("Only member units of the forum can take part.")})
-    if case.participants.filter(unit=unit).exists():
+    if case.participants.filter(unit=unit, emergency=False).exists():
         raise ValidationError({"unit": _("The unit already takes part in the case.")})
+    if legal_basis not in policy.participant_bases(effort):
+        raise ValidationError({"legal_basis": _("This basis does not apply in this forum.")})
+    if contact_user is not None and not contact_user.memberships.filter(unit=unit).exists():
+        raise ValidationError({"contact_user": _("The contact person must work in the unit.")})
     participant = CaseParticipant(
         case=case,
         unit=unit,
@@ -216,11 +322,13 @@ def participant_add(
         valid_from=valid_from or timezone.now(),
         valid_until=valid_until,
         contact_user=contact_user,
+        legal_review=policy.needs_legal_review(effort, unit.unit_type),
     )
     if participant.valid_until is not None and participant.valid_until <= participant.valid_from:
         raise ValidationError({"valid_until": _("The end must come after the start.")})
     participant.full_clean(exclude=["case", "unit", "contact_user"])
     participant.save()
+    _grants_sync(case)
     audit.write_event(
         actor=actor,
         action=audit.Action.GRANT_CHANGE,
@@ -232,9 +340,50 @@ def participant_add(
             "unit": unit.pk,
             "role": role,
             "categories": participant.categories,
+            "legal_review": participant.legal_review,
         },
     )
     return participant
+
+
+@transaction.atomic
+def participant_end(*, actor: User, participant: CaseParticipant) -> CaseParticipant:
+    """End a unit's participation now: its access ends with this transaction."""
+    case = participant.case
+    actor_unit = _acting_unit(actor, case, access.CaseAction.MANAGE, None)
+    if participant.role == CaseParticipant.Role.LEAD and not participant.emergency:
+        raise ValidationError({"unit": _("The lead unit cannot be removed from its case.")})
+    now = timezone.now()
+    if participant.valid_until is None or participant.valid_until > now:
+        participant.valid_until = max(now, participant.valid_from + dt.timedelta(microseconds=1))
+        participant.save(update_fields=["valid_until"])
+    _grants_sync(case)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.GRANT_CHANGE,
+        obj=participant,
+        unit=actor_unit,
+        detail={"change": "participant_end", "unit": participant.unit_id},
+    )
+    return participant
+
+
+@transaction.atomic
+def grants_expire() -> int:
+    """Delete grant rows whose participation has ended (the beat task calls this). Access
+    already ended at `expires_at`; this keeps the tables small and verify_grants clean."""
+    now = timezone.now()
+    deleted = 0
+    for model in (CaseGroupObjectPermission, CaseUserObjectPermission):
+        count, _detail = model.objects.filter(expires_at__lte=now).delete()
+        deleted += count
+    if deleted:
+        audit.write_event(
+            actor=None,
+            action=audit.Action.GRANT_CHANGE,
+            detail={"change": "grants_expire", "rows": deleted},
+        )
+    return deleted
 
 
 @transaction.atomic
@@ -280,8 +429,45 @@ def contact_log(
     return contact
 
 
+# Who must tell the patient about a SUL43_2_2 disclosure, and by when.
+INFORM_PATIENT_WITHIN = dt.timedelta(days=14)
+
+
+def _named_refusals(case: Case, category: str, legal_basis: str, units: list[Unit]) -> list[str]:
+    refusals = []
+    for unit in units:
+        reason = policy.recipient_refusal(
+            effort_type=case.forum.effort_type,
+            unit_type=unit.unit_type,
+            category=category,
+            legal_basis=legal_basis,
+            named=True,
+        )
+        if reason:
+            refusals.append(f"{unit.name}: {reason}")
+    return refusals
+
+
+def _check_consent(
+    case: Case, consent: Consent | None, category: str, units: list[Unit]
+) -> dict[str, str]:
+    if consent is None:
+        return {"consent": _("This legal basis needs the citizen's consent: choose it.")}
+    if consent.citizen_id != case.citizen_id or not consent.is_active:
+        return {"consent": _("The consent is not an active consent of this citizen.")}
+    if category not in consent.scope_categories:
+        return {"consent": _("The consent does not cover this category.")}
+    covered = set(consent.scope_units.values_list("pk", flat=True))
+    outside = [u.name for u in units if u.pk not in covered]
+    if outside:
+        return {
+            "audience": _("The consent does not cover: %(units)s.") % {"units": ", ".join(outside)}
+        }
+    return {}
+
+
 @transaction.atomic
-def entry_write(
+def entry_share(
     *,
     actor: User,
     case: Case,
@@ -291,15 +477,46 @@ def entry_write(
     text: str,
     audience: Iterable[Unit] = (),
     unit: Unit | None = None,
+    consent: Consent | None = None,
+    deciding_professional: User | None = None,
 ) -> Entry:
-    """Write an entry on `case`, shown to all participants or to the named units only."""
+    """Share an entry with all participants or with named participating units.
+
+    The category, basis and audience are checked against the policy table (LEGAL.md 3);
+    consent-based entries need an active consent covering the category and every named
+    unit; a SUL43_2_2 disclosure records the deciding health professional and creates an
+    action to inform the patient."""
     author_unit = _acting_unit(actor, case, access.CaseAction.ADD_ENTRY, unit)
     audience_units = list(audience)
+    errors: dict[str, Any] = {}
     participating = set(
-        CaseParticipant.objects.active().filter(case=case).values_list("unit_id", flat=True)
+        CaseParticipant.objects.active()
+        .filter(case=case, emergency=False)
+        .values_list("unit_id", flat=True)
     )
     if any(u.pk not in participating for u in audience_units):
-        raise ValidationError({"audience": _("Only units taking part in the case can receive it.")})
+        errors["audience"] = _("Only units taking part in the case can receive it.")
+    bases = policy.share_bases(case.forum.effort_type, author_unit.unit_type, category)
+    if legal_basis not in bases:
+        errors["legal_basis"] = _("This basis does not allow sharing this category here.")
+    refusals = _named_refusals(case, category, legal_basis, audience_units)
+    if refusals and "audience" not in errors:
+        errors["audience"] = refusals
+    if legal_basis == LegalBasis.UNDERRETNING and not audience_units:
+        errors["audience"] = _("A notification must name the child-welfare unit.")
+    if legal_basis in policy.CONSENT_BASES:
+        errors = {**_check_consent(case, consent, category, audience_units), **errors}
+    elif consent is not None:
+        errors["consent"] = _("Only consent-based entries rest on a consent.")
+    if legal_basis in policy.INFORM_PATIENT_BASES and (
+        deciding_professional is None
+        or not deciding_professional.memberships.filter(
+            unit__unit_type__in=policy.HEALTH_PROFESSIONAL_UNITS
+        ).exists()
+    ):
+        errors["deciding_professional"] = _(
+            "Name the health professional who decided on the disclosure."
+        )
     entry = Entry(
         case=case,
         author=actor,
@@ -309,11 +526,33 @@ def entry_write(
         justification=(justification or "").strip(),
         text=(text or "").strip(),
         audience_all=not audience_units,
+        consent=consent if legal_basis in policy.CONSENT_BASES else None,
+        deciding_professional=deciding_professional
+        if legal_basis in policy.INFORM_PATIENT_BASES
+        else None,
     )
-    entry.full_clean(exclude=["case", "author", "author_unit"])
+    try:
+        entry.full_clean(
+            exclude=["case", "author", "author_unit", "consent", "deciding_professional"]
+        )
+    except ValidationError as error:
+        errors = {**error.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
     entry.save()
     entry.audience.set(audience_units)
-    recipients = sorted(participating if not audience_units else {u.pk for u in audience_units})
+    if legal_basis in policy.INFORM_PATIENT_BASES and deciding_professional is not None:
+        Action.objects.create(
+            case=case,
+            title=_("Inform the patient about the disclosure of health information"),
+            responsible=deciding_professional,
+            responsible_unit=author_unit,
+            due_at=timezone.now() + INFORM_PATIENT_WITHIN,
+            created_by=actor,
+        )
+    recipients = sorted(
+        participating - {author_unit.pk} if not audience_units else {u.pk for u in audience_units}
+    )
     audit.write_event(
         actor=actor,
         action=audit.Action.DISCLOSE,
@@ -321,6 +560,191 @@ def entry_write(
         unit=author_unit,
         categories=[category],
         legal_basis=legal_basis,
+        purpose=entry.justification[:200],
         detail={"recipients": recipients, "audience_all": entry.audience_all},
     )
     return entry
+
+
+# --- Consent ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_register(
+    *,
+    actor: User,
+    case: Case,
+    given_by: str,
+    scope_units: Iterable[Unit],
+    scope_categories: Iterable[str],
+    purpose: str,
+    form: str,
+    valid_until: dt.datetime | None = None,
+    guardian_name: str = "",
+    document_reference: str = "",
+) -> Consent:
+    """Record the citizen's consent, scoped to units of the case's forum and categories."""
+    actor_unit = _acting_unit(actor, case, access.CaseAction.ADD_ENTRY, None)
+    units = list(scope_units)
+    errors: dict[str, Any] = {}
+    if not units:
+        errors["scope_units"] = _("Choose the units the consent covers.")
+    elif case.forum.member_units.filter(pk__in=[u.pk for u in units]).count() != len(set(units)):
+        errors["scope_units"] = _("A consent can cover only member units of the forum.")
+    try:
+        categories = _categories(scope_categories)
+    except ValidationError:
+        errors["scope_categories"] = _("Choose one or more known categories.")
+        categories = []
+    if valid_until is not None and valid_until <= timezone.now():
+        errors["valid_until"] = _("The end must lie in the future.")
+    if given_by in (Consent.GivenBy.GUARDIAN, Consent.GivenBy.BOTH) and not guardian_name.strip():
+        errors["guardian_name"] = _("Name the guardian who gave consent.")
+    consent = Consent(
+        citizen=case.citizen,
+        given_by=given_by,
+        guardian_name=guardian_name.strip(),
+        scope_categories=categories,
+        purpose=(purpose or "").strip(),
+        form=form,
+        document_reference=document_reference.strip(),
+        valid_until=valid_until,
+        recorded_by=actor,
+    )
+    try:
+        consent.full_clean(exclude=["citizen", "recorded_by", "scope_categories"])
+    except ValidationError as error:
+        errors = {**error.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+    consent.save()
+    consent.scope_units.set(units)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=consent,
+        unit=actor_unit,
+        case_id=case.pk,
+        citizen_id=case.citizen_id,
+        categories=categories,
+        legal_basis=LegalBasis.CONSENT,
+        detail={"scope_units": sorted(u.pk for u in units)},
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, case: Case, consent: Consent) -> Consent:
+    """Withdraw a consent: every entry shared on it is hidden from the next request on."""
+    actor_unit = _acting_unit(actor, case, access.CaseAction.VIEW, None)
+    if consent.citizen_id != case.citizen_id:
+        raise PermissionDenied
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = actor
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=consent,
+        unit=actor_unit,
+        case_id=case.pk,
+        citizen_id=case.citizen_id,
+        detail={"change": "consent_withdraw"},
+    )
+    return consent
+
+
+# --- Emergency access (nødadgang) -------------------------------------------------------
+
+EMERGENCY_ACCESS_DURATION = dt.timedelta(hours=4)
+EMERGENCY_REASON_MIN_LENGTH = 20
+
+
+@transaction.atomic
+def emergency_access_open(*, actor: User, case: Case, reason: str) -> EmergencyAccess:
+    """Give `actor` read access to `case` for a few hours, because they typed why."""
+    unit = access.emergency_units(actor, case).order_by("name").first()
+    if unit is None:
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if len(reason) < EMERGENCY_REASON_MIN_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Explain the emergency in at least %(n)d characters.")
+                % {"n": EMERGENCY_REASON_MIN_LENGTH}
+            }
+        )
+    now = timezone.now()
+    expires = now + EMERGENCY_ACCESS_DURATION
+    participant = CaseParticipant.objects.create(
+        case=case,
+        unit=unit,
+        contact_user=actor,
+        role=CaseParticipant.Role.INFORMED,
+        legal_basis=case.forum.default_legal_basis,
+        emergency=True,
+        valid_from=now,
+        valid_until=expires,
+        categories=sorted(
+            c for c in ALL_CATEGORIES if policy.receives_by_default(unit.unit_type, c)
+        ),
+    )
+    record = EmergencyAccess.objects.create(
+        case=case,
+        user=actor,
+        unit=unit,
+        participant=participant,
+        reason=reason,
+        started_at=now,
+        expires_at=expires,
+    )
+    _grants_sync(case)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.EMERGENCY_ACCESS,
+        obj=case,
+        unit=unit,
+        purpose=reason[:200],
+        detail={"emergency_access": record.pk, "expires_at": record.expires_at.isoformat()},
+    )
+    return record
+
+
+@transaction.atomic
+def emergency_access_review(*, actor: User, record: EmergencyAccess, note: str) -> EmergencyAccess:
+    """The unit lead's review of an emergency access, with their conclusion."""
+    if not access.emergency_reviews_for(actor).filter(pk=record.pk).exists():
+        raise PermissionDenied
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"review_note": _("Write your conclusion.")})
+    record.reviewed_by, record.reviewed_at, record.review_note = actor, timezone.now(), note
+    record.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=record,
+        case_id=record.case_id,
+        detail={"change": "emergency_access_review"},
+    )
+    return record
+
+
+@transaction.atomic
+def case_close(*, actor: User, case: Case, reason: str) -> Case:
+    """Close a case; it stays readable to its participants but takes no more work."""
+    actor_unit = _acting_unit(actor, case, access.CaseAction.CLOSE, None)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"closure_reason": _("Give the reason for closing the case.")})
+    case.status, case.closed_at, case.closure_reason = Case.Status.CLOSED, timezone.now(), reason
+    case.save(update_fields=["status", "closed_at", "closure_reason"])
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=case,
+        unit=actor_unit,
+        detail={"change": "case_close"},
+    )
+    return case

@@ -188,7 +188,7 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         action=access.CaseAction.ADD_ENTRY,
         form_class=EntryForm,
-        service=services.entry_write,
+        service=services.entry_share,
         template="coordination/entry_new.html",
         done=_("The entry has been saved."),
     )

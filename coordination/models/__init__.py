@@ -1,18 +1,30 @@
+from coordination.models.actions import Action
 from coordination.models.audit import AuditEvent
 from coordination.models.cases import Case, CaseParticipant, Contact, Entry
 from coordination.models.choices import ALL_CATEGORIES, Category, EffortType, LegalBasis
 from coordination.models.citizens import Citizen, RelatedPerson
 from coordination.models.forums import Forum
+from coordination.models.sharing import (
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Consent,
+    EmergencyAccess,
+)
 
 __all__ = [
     "ALL_CATEGORIES",
+    "Action",
     "AuditEvent",
     "Case",
+    "CaseGroupObjectPermission",
     "CaseParticipant",
+    "CaseUserObjectPermission",
     "Category",
     "Citizen",
+    "Consent",
     "Contact",
     "EffortType",
+    "EmergencyAccess",
     "Entry",
     "Forum",
     "LegalBasis",

@@ -52,6 +52,16 @@ class Case(models.Model):
     )
     next_review_at = models.DateField(_("next review"), null=True, blank=True)
     age_override_reason = models.TextField(_("reason for age-band override"), blank=True)
+    ksp_basis = models.CharField(
+        _("KSP status (§ 115, stk. 1, nr. 3)"),
+        max_length=20,
+        blank=True,
+        choices=[
+            (LegalBasis.RPL115_KSP_A, _("a: released convict")),
+            (LegalBasis.RPL115_KSP_B, _("b: under 18, released from a placement")),
+            (LegalBasis.RPL115_KSP_C, _("c: released from custody, radicalised or at risk")),
+        ],
+    )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closure_reason = models.CharField(_("closure reason"), max_length=200, blank=True)
@@ -118,6 +128,10 @@ class CaseParticipant(models.Model):
     categories = models.JSONField(_("categories"), default=list)
     valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    # A temporary grant to `contact_user` alone (nødadgang), not to the whole unit.
+    emergency = models.BooleanField(_("emergency access"), default=False)
+    # The unit type may take part only after legal review (a jobcenter in KSP, LEGAL.md 2).
+    legal_review = models.BooleanField(_("needs legal review"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     objects = CaseParticipantQuerySet.as_manager()
@@ -127,7 +141,16 @@ class CaseParticipant(models.Model):
         verbose_name = _("case participant")
         verbose_name_plural = _("case participants")
         constraints = [
-            models.UniqueConstraint(fields=["case", "unit"], name="participant_unique_case_unit"),
+            models.UniqueConstraint(
+                fields=["case", "unit"],
+                condition=models.Q(emergency=False),
+                name="participant_unique_case_unit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(emergency=False)
+                | models.Q(contact_user__isnull=False, valid_until__isnull=False),
+                name="participant_emergency_is_personal_and_limited",
+            ),
             models.CheckConstraint(
                 condition=models.Q(valid_until__isnull=True)
                 | models.Q(valid_until__gt=models.F("valid_from")),
@@ -235,6 +258,24 @@ class Entry(models.Model):
         Unit, related_name="addressed_entries", blank=True, verbose_name=_("audience")
     )
     text = models.TextField(_("text"))
+    # Consent-based entries (CONSENT, SUL43_CONSENT) name the consent they rest on.
+    consent = models.ForeignKey(
+        "coordination.Consent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("consent"),
+    )
+    # SUL43_2_2: the health professional who decided to disclose without consent.
+    deciding_professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deciding health professional"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:

@@ -63,12 +63,27 @@ def test_informed_participant_may_view_but_not_write(persona, open_case) -> None
         )
 
 
-def test_expired_participation_ends_access(persona, kk_case) -> None:
-    now = timezone.now()
-    CaseParticipant.objects.filter(case=kk_case, unit__name="Jobcenter Aalborg").update(
-        valid_from=now - dt.timedelta(days=30), valid_until=now - dt.timedelta(minutes=1)
+def test_participation_expires_by_itself(persona, kk_case) -> None:
+    import time_machine
+
+    services.participant_add(
+        actor=persona("ssp.aalborg"), case=kk_case, unit=Unit.objects.get(name="Familiegrupperne"),
+        role="participant", legal_basis="RPL115_SSP", categories=ALL_CATEGORIES,
+        valid_until=timezone.now() + dt.timedelta(hours=1),
     )
-    assert not access.can(persona("job.aalborg"), CaseAction.VIEW, kk_case)
+    family = persona("fam.aalborg")
+    assert access.can(family, CaseAction.VIEW, kk_case)
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
+        assert not access.can(family, CaseAction.VIEW, kk_case)
+        assert not access.entries_for(family, kk_case).exists()
+        assert services.grants_expire() > 0
+
+
+def test_ending_a_participation_ends_access_at_once(persona, kk_case) -> None:
+    job = persona("job.aalborg")
+    participant = kk_case.participants.get(unit__name="Jobcenter Aalborg")
+    services.participant_end(actor=persona("ssp.aalborg"), participant=participant)
+    assert not access.can(job, CaseAction.VIEW, kk_case)
 
 
 def test_future_participation_gives_no_access_yet(persona, kk_case) -> None:
@@ -171,7 +186,7 @@ def test_participant_input_is_validated(persona, kk_case) -> None:
 
 def test_entry_audience_must_take_part(persona, kk_case) -> None:
     with pytest.raises(ValidationError) as error:
-        services.entry_write(
+        services.entry_share(
             actor=persona("ssp.aalborg"),
             case=kk_case,
             category="general",
@@ -184,7 +199,7 @@ def test_entry_audience_must_take_part(persona, kk_case) -> None:
 
 
 def test_entries_for_an_invisible_case_are_empty(persona, kk_case) -> None:
-    services.entry_write(
+    services.entry_share(
         actor=persona("ssp.aalborg"),
         case=kk_case,
         category="general",

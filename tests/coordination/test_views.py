@@ -219,7 +219,7 @@ def test_non_case_roles_get_404(client_as, kk_case: Case, username: str) -> None
 
 def test_entries_are_shown_only_to_their_audience(client_as, kk_case: Case, persona) -> None:
     family = Unit.objects.get(name="Familiegrupperne")
-    services.entry_write(
+    services.entry_share(
         actor=persona("ssp.aalborg"),
         case=kk_case,
         category="social",
@@ -228,7 +228,7 @@ def test_entries_are_shown_only_to_their_audience(client_as, kk_case: Case, pers
         text="Only for family services",
         audience=[family],
     )
-    services.entry_write(
+    services.entry_share(
         actor=persona("ssp.aalborg"),
         case=kk_case,
         category="general",
@@ -246,7 +246,7 @@ def test_entries_are_shown_only_to_their_audience(client_as, kk_case: Case, pers
 
 
 def test_case_page_escapes_text(client_as, kk_case: Case, persona) -> None:
-    services.entry_write(
+    services.entry_share(
         actor=persona("ssp.aalborg"),
         case=kk_case,
         category="general",
@@ -271,7 +271,7 @@ def test_case_page_query_count_does_not_grow(client_as, kk_case: Case, persona) 
     client = client_as("ssp.aalborg")
     url = reverse("coordination:case_detail", args=[kk_case.pk])
     family = Unit.objects.get(name="Familiegrupperne")
-    services.entry_write(
+    services.entry_share(
         actor=persona("ssp.aalborg"),
         case=kk_case,
         category="general",
@@ -283,7 +283,7 @@ def test_case_page_query_count_does_not_grow(client_as, kk_case: Case, persona) 
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for n in range(20):
-        services.entry_write(
+        services.entry_share(
             actor=persona("ssp.aalborg"),
             case=kk_case,
             category="general",

@@ -32,9 +32,11 @@ from accounts import services as account_services
 from accounts.models import Membership, Organisation, Unit, User
 from coordination import demo, services
 from coordination.models import (
+    ALL_CATEGORIES,
     Case,
     CaseParticipant,
     Citizen,
+    Consent,
     Contact,
     EffortType,
     Entry,
@@ -322,8 +324,30 @@ class _Seeder:
             (self.persona_by_unit[u.name], u) for u in units if u.name in self.persona_by_unit
         ]
         minor = citizen.age_on(self.today) < 18
+        consent = self._consent(case, units, lead_user) if forum.consent_required else None
         self._contacts(case, forum, workers, guardians, minor, rng)
-        self._entries(case, forum, units, workers, minor, rng)
+        self._entries(case, forum, units, workers, minor, rng, consent)
+
+    def _consent(self, case: Case, units: list[Unit], actor: User) -> Consent:
+        """Exit rests on written consent (LEGAL.md 2); every third citizen leaves the
+        jobcenter out of it, to show a scoped consent."""
+        scoped = [
+            u for u in units
+            if not (case.pk % 3 == 0 and u.unit_type == Unit.Type.JOBCENTER)
+        ]
+        consent = services.consent_register(
+            actor=actor,
+            case=case,
+            given_by=Consent.GivenBy.CITIZEN,
+            scope_units=scoped,
+            scope_categories=[c for c in ALL_CATEGORIES if c != "health"],
+            purpose="Exit-forløb: samarbejde om at forlade gruppen",
+            form=Consent.Form.WRITTEN,
+            valid_until=timezone.now() + dt.timedelta(days=365),
+            document_reference="Samtykkeerklæring (papir), journaliseret",
+        )
+        self.tally.created["consents"] += 1
+        return consent
 
     def _member_units(self, forum: Forum) -> list[Unit]:
         if forum.pk not in self._members:
@@ -386,6 +410,7 @@ class _Seeder:
         workers: list[tuple[User, Unit]],
         minor: bool,
         rng: random.Random,
+        consent: Consent | None = None,
     ) -> None:
         texts = demo.entry_texts(forum.effort_type, minor)
         basis = forum.default_legal_basis
@@ -417,9 +442,13 @@ class _Seeder:
             ] or ["general"]
             category = rng.choice(categories)
             others = [u for u in units if u.pk != unit.pk]
+            if consent is not None:
+                covered = set(consent.scope_units.values_list("pk", flat=True))
+                others = [u for u in others if u.pk in covered]
             audience = [rng.choice(others)] if others and rng.random() < 0.25 else []
             self._entry(
-                case, user, unit, category, basis, rng.choice(texts[category]), audience, rng
+                case, user, unit, category, basis, rng.choice(texts[category]), audience, rng,
+                consent,
             )
 
     def _entry(
@@ -432,8 +461,9 @@ class _Seeder:
         text: str,
         audience: list[Unit],
         rng: random.Random,
+        consent: Consent | None = None,
     ) -> None:
-        services.entry_write(
+        services.entry_share(
             actor=user,
             case=case,
             category=category,
@@ -442,6 +472,7 @@ class _Seeder:
             text=text,
             audience=audience,
             unit=unit,
+            consent=consent,
         )
         self.tally.created["entries"] += 1
 

@@ -1,0 +1,180 @@
+"""Consent, emergency access and the object permissions derived from case participants."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from accounts.models import Unit
+from coordination.models.choices import Category
+from coordination.models.citizens import Citizen
+
+
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def active(self) -> ConsentQuerySet:
+        now = timezone.now()
+        return self.filter(withdrawn_at__isnull=True, given_at__lte=now).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=now)
+        )
+
+
+class Consent(models.Model):
+    """A citizen's (or guardian's) consent: which units may receive which categories, why.
+
+    The scope never changes after registration; withdrawal is the only change, and it takes
+    effect at once for every entry shared on the consent."""
+
+    class GivenBy(models.TextChoices):
+        CITIZEN = "citizen", _("The citizen")
+        GUARDIAN = "guardian", _("Guardian")
+        BOTH = "both", _("The citizen and a guardian")
+
+    class Form(models.TextChoices):
+        WRITTEN = "written", _("Written")
+        ORAL = "oral", _("Oral")
+        DIGITAL = "digital", _("Digital")
+
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="consents", verbose_name=_("citizen")
+    )
+    given_by = models.CharField(_("given by"), max_length=10, choices=GivenBy.choices)
+    guardian_name = models.CharField(_("guardian's name"), max_length=200, blank=True)
+    scope_units = models.ManyToManyField(
+        Unit, related_name="consents", verbose_name=_("units covered")
+    )
+    scope_categories = models.JSONField(_("categories covered"), default=list)
+    purpose = models.CharField(_("purpose"), max_length=300)
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices)
+    document_reference = models.CharField(_("document reference"), max_length=200, blank=True)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawal recorded by"),
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{_('Consent')} {self.given_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        return (
+            self.withdrawn_at is None
+            and self.given_at <= now
+            and (self.valid_until is None or self.valid_until > now)
+        )
+
+    @property
+    def category_labels(self) -> list[str]:
+        labels = dict(Category.choices)
+        return [str(labels[c]) for c in self.scope_categories if c in labels]
+
+
+class EmergencyAccess(models.Model):
+    """Nødadgang: time-limited access to a case taken by one user with a typed reason; it
+    expires by itself and is reviewed afterwards by the lead of the user's unit."""
+
+    case = models.ForeignKey(
+        "coordination.Case",
+        on_delete=models.CASCADE,
+        related_name="emergency_accesses",
+        verbose_name=_("case"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="emergency_accesses",
+        verbose_name=_("user"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    participant = models.OneToOneField(
+        "coordination.CaseParticipant", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.started_at <= timezone.now() < self.expires_at
+
+
+class _GrantValidity(models.Model):
+    """Grants carry the validity of the participation they come from, so that an expired
+    grant stops working at its second, before the beat task deletes the row."""
+
+    participant = models.ForeignKey(
+        "coordination.CaseParticipant", on_delete=models.CASCADE, related_name="+"
+    )
+    starts_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase, _GrantValidity):
+    """A named or temporary grant to one user (emergency access)."""
+
+    content_object = models.ForeignKey("coordination.Case", on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "permission", "content_object"])]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} {self.permission_id} case {self.content_object_id}"
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase, _GrantValidity):
+    """A grant to a unit's group, derived from the unit's participation in the case."""
+
+    content_object = models.ForeignKey("coordination.Case", on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["group", "permission", "content_object"])]
+
+    def __str__(self) -> str:
+        return f"group {self.group_id} {self.permission_id} case {self.content_object_id}"

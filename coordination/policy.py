@@ -1,0 +1,227 @@
+"""The information-sharing rules of LEGAL.md, as data.
+
+This module is meant to be read by a municipality's lawyer: each table below mirrors a
+section of LEGAL.md, and nothing else in the code decides these questions. access.py and
+services.py compile these tables into queryset filters and validations.
+
+Local policy (marked "local" in LEGAL.md) lives on the Forum rows (age bands, member units);
+the law lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit
+from coordination.models.choices import Category, EffortType, LegalBasis
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+U = Unit.Type
+E = EffortType
+B = LegalBasis
+C = Category
+
+POLICE = frozenset({U.POLICE_PREVENTION, U.POLICE_LOCAL})
+
+# Unit types that never take part in prevention work and never see prevention data
+# (retsplejeloven § 115, stk. 2, 2. pkt.: no use for the investigation of criminal cases).
+INVESTIGATION = frozenset({U.POLICE_INVESTIGATION})
+
+# Bases that rest on a consent record (LEGAL.md 1, 4).
+CONSENT_BASES = frozenset({B.CONSENT, B.SUL43_CONSENT})
+# Health-law bases: health information outside PSP travels on these only (LEGAL.md 3).
+HEALTH_BASES = frozenset({B.SUL43_CONSENT, B.SUL43_2_2})
+KSP_BASES = frozenset({B.RPL115_KSP_A, B.RPL115_KSP_B, B.RPL115_KSP_C})
+
+
+# --- LEGAL.md 2: who may take part in which forum -------------------------------------
+
+
+@dataclass(frozen=True)
+class ForumRule:
+    """Membership and bases of one forum type."""
+
+    bases: frozenset[str]  # the § 115 (or consent) bases exchange in the forum rests on
+    members: frozenset[str]  # unit types that may be members
+    # unit types that may be members only when the forum has formally included them (their
+    # unit is in the forum's member list) and whose participation raises a legal-review flag
+    review: frozenset[str] = frozenset()
+    consent_required: bool = False
+
+
+_SSP_MEMBERS = POLICE | {U.SSP, U.SCHOOL, U.SOCIAL_SERVICES, U.FAMILY_SERVICES, U.KRIMINALFORSORGEN}
+
+FORUM_RULES: dict[str, ForumRule] = {
+    E.SSP: ForumRule(
+        bases=frozenset({B.RPL115_SSP}),
+        members=_SSP_MEMBERS,
+        review=frozenset({U.JOBCENTER, U.YOUTH, U.COOPERATION, U.PSYCHIATRY}),
+    ),
+    E.SSP_PLUS: ForumRule(
+        bases=frozenset({B.RPL115_SSP}),
+        members=_SSP_MEMBERS | {U.JOBCENTER, U.YOUTH},
+        review=frozenset({U.COOPERATION, U.PSYCHIATRY}),
+    ),
+    E.S115: ForumRule(
+        bases=frozenset({B.RPL115_SSP}),
+        members=POLICE | {U.SSP, U.SOCIAL_SERVICES, U.FAMILY_SERVICES, U.SCHOOL},
+    ),
+    E.PSP: ForumRule(
+        bases=frozenset({B.RPL115_PSP}),
+        members=POLICE | {U.SOCIAL_SERVICES, U.PSYCHIATRY},
+    ),
+    E.KSP: ForumRule(
+        bases=KSP_BASES,
+        members=POLICE | {U.KRIMINALFORSORGEN, U.SOCIAL_SERVICES},
+        review=frozenset({U.JOBCENTER}),
+    ),
+    E.KNOCK_KNOCK: ForumRule(
+        bases=frozenset({B.RPL115_SSP}),
+        members=POLICE | {U.SSP, U.FAMILY_SERVICES, U.JOBCENTER},
+    ),
+    E.INFOHUS: ForumRule(
+        bases=frozenset({B.RPL115_SSP, B.RPL115_PSP}) | KSP_BASES,
+        members=POLICE | {U.SSP, U.SOCIAL_SERVICES, U.PSYCHIATRY, U.KRIMINALFORSORGEN},
+    ),
+    E.EXIT: ForumRule(
+        bases=frozenset({B.CONSENT}),
+        members=POLICE | {U.SOCIAL_SERVICES, U.JOBCENTER, U.KRIMINALFORSORGEN},
+        consent_required=True,
+    ),
+    E.PRE_EXIT: ForumRule(
+        bases=frozenset({B.RPL115_SSP}),
+        members=_SSP_MEMBERS | {U.JOBCENTER, U.YOUTH},
+    ),
+}
+
+
+def may_take_part(effort_type: str, unit_type: str) -> bool:
+    """Rule 1: the unit type may be a member (and so a participant) of such a forum."""
+    if unit_type in INVESTIGATION:
+        return False
+    rule = FORUM_RULES[effort_type]
+    return unit_type in rule.members or unit_type in rule.review
+
+
+def needs_legal_review(effort_type: str, unit_type: str) -> bool:
+    return unit_type in FORUM_RULES[effort_type].review
+
+
+def participant_bases(effort_type: str) -> frozenset[str]:
+    """Bases a participant's access may rest on in such a forum."""
+    return FORUM_RULES[effort_type].bases | {B.CONSENT}
+
+
+# --- LEGAL.md 3: who may see which category --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareRule:
+    """For an entry of `categories` by an author of `author_types` in `forums`: the bases it
+    may be shared on. A row applies when forum, author type and category all match; the most
+    specific matching row (the first in SHARE_RULES) wins."""
+
+    forums: frozenset[str]
+    author_types: frozenset[str] | None  # None: any author
+    categories: frozenset[str] | None  # None: any category
+    bases: frozenset[str]
+    note: StrOrPromise
+    with_forum_bases: bool = False  # the forum's own § 115 bases apply too
+
+
+ALL_FORUMS = frozenset(FORUM_RULES)
+NOT_PSP = ALL_FORUMS - {E.PSP}
+
+SHARE_RULES: tuple[ShareRule, ...] = (
+    ShareRule(
+        forums=frozenset({E.PSP}),
+        author_types=frozenset({U.PSYCHIATRY}),
+        categories=frozenset({C.HEALTH}),
+        bases=frozenset({B.RPL115_PSP}) | HEALTH_BASES,
+        note=_("Health information from psychiatry is shared under § 115 nr. 2 in PSP."),
+    ),
+    ShareRule(
+        forums=NOT_PSP,
+        author_types=frozenset({U.PSYCHIATRY}),
+        categories=frozenset({C.HEALTH}),
+        bases=HEALTH_BASES,
+        note=_(
+            "Outside PSP, psychiatry's health information needs sundhedsloven § 43: "
+            "consent, or § 43, stk. 2, nr. 2 decided by a health professional."
+        ),
+    ),
+    ShareRule(
+        forums=frozenset({E.EXIT}),
+        author_types=None,
+        categories=None,
+        bases=frozenset({B.CONSENT}),
+        note=_("Exit rests on the citizen's written, scoped consent."),
+    ),
+    ShareRule(
+        forums=ALL_FORUMS - {E.EXIT},
+        author_types=None,
+        categories=None,
+        bases=frozenset({B.CONSENT, B.FVL28, B.UNDERRETNING}),
+        note=_("Inside a § 115 forum a participant may share what is necessary with the others."),
+        with_forum_bases=True,
+    ),
+)
+
+
+def share_bases(effort_type: str, author_type: str, category: str) -> frozenset[str]:
+    """The legal bases an entry may be shared on (empty: it may not be shared at all)."""
+    if author_type in INVESTIGATION:
+        return frozenset()
+    for rule in SHARE_RULES:
+        if (
+            effort_type in rule.forums
+            and (rule.author_types is None or author_type in rule.author_types)
+            and (rule.categories is None or category in rule.categories)
+        ):
+            extra = FORUM_RULES[effort_type].bases if rule.with_forum_bases else frozenset()
+            return rule.bases | extra
+    return frozenset()
+
+
+# Recipients that see some categories only when the author named their unit (LEGAL.md 3).
+# unit type -> categories it receives by default; anything else only when named.
+DEFAULT_CATEGORIES: dict[str, frozenset[str]] = {
+    U.JOBCENTER: frozenset({C.EMPLOYMENT, C.IDENTITY, C.GENERAL}),
+    U.SCHOOL: frozenset(set(C) - {C.HEALTH}),
+}
+
+# The duty to notify goes to child welfare only.
+UNDERRETNING_RECIPIENTS = frozenset({U.FAMILY_SERVICES})
+
+# Bases that oblige someone to tell the citizen afterwards (LEGAL.md 1: SUL43_2_2).
+INFORM_PATIENT_BASES = frozenset({B.SUL43_2_2})
+# Who may decide a SUL43_2_2 disclosure: a health professional's unit.
+HEALTH_PROFESSIONAL_UNITS = frozenset({U.PSYCHIATRY})
+
+
+def receives_by_default(unit_type: str, category: str) -> bool:
+    """Whether a unit of this type sees `category` when addressed as "all participants"."""
+    allowed = DEFAULT_CATEGORIES.get(unit_type)
+    return allowed is None or category in allowed
+
+
+def recipient_refusal(
+    *, effort_type: str, unit_type: str, category: str, legal_basis: str, named: bool
+) -> StrOrPromise | None:
+    """Why a unit of `unit_type` may not receive such an entry, or None if it may.
+
+    The reason is shown in the audience picker ("hvorfor ikke")."""
+    if unit_type in INVESTIGATION:
+        return _("Investigation never receives prevention data (retsplejeloven § 115, stk. 2).")
+    if not may_take_part(effort_type, unit_type):
+        return _("This unit type does not take part in this kind of forum.")
+    if legal_basis == B.UNDERRETNING and unit_type not in UNDERRETNING_RECIPIENTS:
+        return _("A notification goes to child welfare (family services) only.")
+    if not named and not receives_by_default(unit_type, category):
+        return _("This unit type receives this category only when named as a recipient.")
+    return None
