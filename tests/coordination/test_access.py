@@ -67,8 +67,12 @@ def test_participation_expires_by_itself(persona, kk_case) -> None:
     import time_machine
 
     services.participant_add(
-        actor=persona("ssp.aalborg"), case=kk_case, unit=Unit.objects.get(name="Familiegrupperne"),
-        role="participant", legal_basis="RPL115_SSP", categories=ALL_CATEGORIES,
+        actor=persona("ssp.aalborg"),
+        case=kk_case,
+        unit=Unit.objects.get(name="Familiegrupperne"),
+        role="participant",
+        legal_basis="RPL115_SSP",
+        categories=ALL_CATEGORIES,
         valid_until=timezone.now() + dt.timedelta(hours=1),
     )
     family = persona("fam.aalborg")

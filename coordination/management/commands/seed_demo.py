@@ -331,10 +331,7 @@ class _Seeder:
     def _consent(self, case: Case, units: list[Unit], actor: User) -> Consent:
         """Exit rests on written consent (LEGAL.md 2); every third citizen leaves the
         jobcenter out of it, to show a scoped consent."""
-        scoped = [
-            u for u in units
-            if not (case.pk % 3 == 0 and u.unit_type == Unit.Type.JOBCENTER)
-        ]
+        scoped = [u for u in units if not (case.pk % 3 == 0 and u.unit_type == Unit.Type.JOBCENTER)]
         consent = services.consent_register(
             actor=actor,
             case=case,
@@ -447,7 +444,14 @@ class _Seeder:
                 others = [u for u in others if u.pk in covered]
             audience = [rng.choice(others)] if others and rng.random() < 0.25 else []
             self._entry(
-                case, user, unit, category, basis, rng.choice(texts[category]), audience, rng,
+                case,
+                user,
+                unit,
+                category,
+                basis,
+                rng.choice(texts[category]),
+                audience,
+                rng,
                 consent,
             )
 
