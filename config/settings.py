@@ -246,6 +246,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Installed into django-celery-beat's tables by its scheduler at start.
+CELERY_BEAT_SCHEDULE = {
+    "expire-grants": {"task": "coordination.tasks.expire_grants", "schedule": 60.0},
+}
 
 # --- Demo -----------------------------------------------------------------------------
 

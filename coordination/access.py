@@ -26,10 +26,12 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Unit, User
 from coordination import audit, policy
 from coordination.models import (
+    Action,
     Case,
     CaseGroupObjectPermission,
     CaseParticipant,
@@ -232,7 +234,8 @@ def _entry_visible_to(participation: CaseParticipant) -> Q:
     )
     # Consent-based entries: only while the consent is active and covers this unit.
     consent_ok = (
-        Q(consent__withdrawn_at__isnull=True)
+        Q(consent__isnull=False)
+        & Q(consent__withdrawn_at__isnull=True)
         & Q(consent__given_at__lte=now)
         & (Q(consent__valid_until__isnull=True) | Q(consent__valid_until__gt=now))
         & Q(
@@ -342,3 +345,46 @@ def can(user: User, action: str, obj: Model) -> bool:
     if isinstance(obj, Forum) and action == ForumAction.OPEN_CASE:
         return forums_for_opening(user).filter(pk=obj.pk).exists()
     return False
+
+
+class AudienceOption:
+    """One participating unit in the audience picker: may it be named, and why not."""
+
+    def __init__(self, unit: Unit, refusal: Any, by_default: bool) -> None:
+        self.unit, self.refusal, self.by_default = unit, refusal, by_default
+
+
+def audience_options(
+    case: Case, *, category: str, legal_basis: str, consent: Consent | None
+) -> list[AudienceOption]:
+    """What each participating unit may receive of an entry of `category` on `legal_basis`:
+    a reason when naming it would be refused, and whether "all participants" includes it."""
+    units = Unit.objects.filter(
+        pk__in=CaseParticipant.objects.active().filter(case=case, emergency=False).values("unit")
+    ).order_by("name")
+    covered: set[int] | None = None
+    if legal_basis in policy.CONSENT_BASES and consent is not None:
+        covered = set(consent.scope_units.values_list("pk", flat=True))
+    options = []
+    for unit in units:
+        refusal = policy.recipient_refusal(
+            effort_type=case.forum.effort_type,
+            unit_type=unit.unit_type,
+            category=category,
+            legal_basis=legal_basis,
+            named=True,
+        )
+        if refusal is None and covered is not None and unit.pk not in covered:
+            refusal = _("The citizen's consent does not cover this unit.")
+        by_default = refusal is None and policy.receives_by_default(unit.unit_type, category)
+        options.append(AudienceOption(unit, refusal, by_default))
+    return options
+
+
+def actions_for(user: User, case: Case) -> QuerySet[Action]:
+    """The open follow-up actions of a case the user may view."""
+    return (
+        Action.objects.filter(case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk))
+        .filter(status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
+        .select_related("responsible", "responsible_unit")
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -10,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
-from coordination import access, cpr
+from coordination import access, cpr, policy
 from coordination.models import (
     Case,
     CaseParticipant,
     Category,
+    Consent,
     Contact,
     Forum,
     LegalBasis,
@@ -149,6 +151,20 @@ class EntryForm(StyledForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty to share with all participants."),
     )
+    consent = forms.ModelChoiceField(
+        label=_("Consent"),
+        queryset=Consent.objects.none(),
+        required=False,
+        empty_label=_("No consent"),
+        help_text=_("Needed for consent-based legal bases."),
+    )
+    deciding_professional = forms.ModelChoiceField(
+        label=_("Deciding health professional"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        help_text=_("Needed for sundhedsloven § 43, stk. 2, nr. 2; the patient is told later."),
+    )
     justification = forms.CharField(
         label=_("Why is sharing necessary?"), widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -158,5 +174,141 @@ class EntryForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["legal_basis"].initial = case.forum.default_legal_basis
         self.fields["audience"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
-            pk__in=CaseParticipant.objects.active().filter(case=case).values("unit")
+            pk__in=CaseParticipant.objects.active()
+            .filter(case=case, emergency=False)
+            .values("unit")
         )
+        self.fields["consent"].queryset = Consent.objects.active().filter(  # type: ignore[attr-defined]
+            citizen=case.citizen_id
+        )
+        self.fields["deciding_professional"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(
+                is_active=True,
+                memberships__unit__unit_type__in=policy.HEALTH_PROFESSIONAL_UNITS,
+                memberships__unit__case_participations__case=case,
+            ).distinct()
+        )
+
+
+class ParticipantForm(StyledForm):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (r.value, r.label) for r in CaseParticipant.Role if r != CaseParticipant.Role.LEAD
+        ],
+    )
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=[])
+    categories = forms.MultipleChoiceField(
+        label=_("Categories the unit may receive"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    valid_until = forms.DateTimeField(
+        label=_("Access ends"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Leave empty while the unit works on the case."),
+    )
+    contact_user = forms.ModelChoiceField(
+        label=_("Contact person"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("No named person"),
+    )
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        effort = case.forum.effort_type
+        taking_part = CaseParticipant.objects.filter(case=case, emergency=False).values("unit")
+        candidates = [
+            u.pk
+            for u in case.forum.member_units.exclude(pk__in=taking_part)
+            if policy.may_take_part(effort, u.unit_type)
+        ]
+        self.fields["unit"].queryset = Unit.objects.filter(pk__in=candidates)  # type: ignore[attr-defined]
+        bases = sorted(policy.participant_bases(effort))
+        labels = dict(LegalBasis.choices)
+        self.fields["legal_basis"].choices = [(b, labels[b]) for b in bases]  # type: ignore[attr-defined]
+        self.fields["legal_basis"].initial = case.forum.default_legal_basis
+        self.fields["categories"].initial = [c.value for c in Category]
+        self.fields["contact_user"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, memberships__unit__pk__in=candidates)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+
+
+class ConsentForm(StyledForm):
+    given_by = forms.ChoiceField(label=_("Given by"), choices=Consent.GivenBy.choices)
+    guardian_name = forms.CharField(
+        label=_("Guardian's name"),
+        max_length=200,
+        required=False,
+        help_text=_("When a guardian gave or co-signed the consent."),
+    )
+    scope_units = forms.ModelMultipleChoiceField(
+        label=_("Units covered"),
+        queryset=Unit.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    scope_categories = forms.MultipleChoiceField(
+        label=_("Categories covered"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    purpose = forms.CharField(label=_("Purpose"), max_length=300)
+    form = forms.ChoiceField(label=_("Form"), choices=Consent.Form.choices)
+    valid_until = forms.DateTimeField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    document_reference = forms.CharField(
+        label=_("Document reference"),
+        max_length=200,
+        required=False,
+        help_text=_("Where the signed consent is filed."),
+    )
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope_units"].queryset = case.forum.member_units.exclude(  # type: ignore[attr-defined]
+            unit_type__in=policy.INVESTIGATION
+        )
+
+
+class EmergencyAccessForm(StyledForm):
+    reference = forms.CharField(
+        label=_("Case reference"),
+        max_length=20,
+        help_text=_("For example SAG-000042."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label=_("Why do you need access now?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Your reason is logged and reviewed by your unit's lead."),
+    )
+
+    def clean_reference(self) -> int:
+        match = re.match(r"^(?:SAG-?)?0*(\d{1,9})$", self.cleaned_data["reference"].strip(), re.I)
+        if not match:
+            raise ValidationError(_("Write the case reference, for example SAG-000042."))
+        return int(match.group(1))
+
+
+class ReviewForm(StyledForm):
+    review_note = forms.CharField(
+        label=_("Conclusion"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CloseCaseForm(StyledForm):
+    reason = forms.CharField(label=_("Reason for closing"), max_length=200)
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

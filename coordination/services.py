@@ -369,6 +369,19 @@ def participant_end(*, actor: User, participant: CaseParticipant) -> CasePartici
 
 
 @transaction.atomic
+def grants_repair(*, case_ids: Iterable[int]) -> None:
+    """Re-derive the grants of the given cases from their participants (verify_grants)."""
+    ids = sorted(set(case_ids))
+    for case in Case.objects.filter(pk__in=ids):
+        _grants_sync(case)
+    audit.write_event(
+        actor=None,
+        action=audit.Action.GRANT_CHANGE,
+        detail={"change": "grants_repair", "cases": ids},
+    )
+
+
+@transaction.atomic
 def grants_expire() -> int:
     """Delete grant rows whose participation has ended (the beat task calls this). Access
     already ended at `expires_at`; this keeps the tables small and verify_grants clean."""
@@ -712,11 +725,13 @@ def emergency_access_open(*, actor: User, case: Case, reason: str) -> EmergencyA
 
 
 @transaction.atomic
-def emergency_access_review(*, actor: User, record: EmergencyAccess, note: str) -> EmergencyAccess:
+def emergency_access_review(
+    *, actor: User, record: EmergencyAccess, review_note: str
+) -> EmergencyAccess:
     """The unit lead's review of an emergency access, with their conclusion."""
     if not access.emergency_reviews_for(actor).filter(pk=record.pk).exists():
         raise PermissionDenied
-    note = (note or "").strip()
+    note = (review_note or "").strip()
     if not note:
         raise ValidationError({"review_note": _("Write your conclusion.")})
     record.reviewed_by, record.reviewed_at, record.review_note = actor, timezone.now(), note
@@ -737,7 +752,7 @@ def case_close(*, actor: User, case: Case, reason: str) -> Case:
     actor_unit = _acting_unit(actor, case, access.CaseAction.CLOSE, None)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"closure_reason": _("Give the reason for closing the case.")})
+        raise ValidationError({"reason": _("Give the reason for closing the case.")})
     case.status, case.closed_at, case.closure_reason = Case.Status.CLOSED, timezone.now(), reason
     case.save(update_fields=["status", "closed_at", "closure_reason"])
     audit.write_event(

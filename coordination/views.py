@@ -9,17 +9,28 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from config.celery import app as celery_app
 from coordination import access, audit, services
 from coordination.filters import CaseFilter
-from coordination.forms import CaseOpenForm, ContactForm, EntryForm, apply_service_errors
+from coordination.forms import (
+    CaseOpenForm,
+    CloseCaseForm,
+    ConsentForm,
+    ContactForm,
+    EmergencyAccessForm,
+    EntryForm,
+    ParticipantForm,
+    ReviewForm,
+    apply_service_errors,
+)
+from coordination.models import Case, Category, Consent
 
 CASE_LIST_PAGE_SIZE = 25
 CRITERIA = ("q", "forum", "status")
@@ -81,12 +92,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The case page: citizen summary, participants, contact timeline and visible entries."""
+    """The case page: citizen summary, participants, consents, contact timeline, entries."""
     user = _user(request)
     case = access.get_case(user, pk)
     entries = list(access.entries_for(user, case).prefetch_related("audience"))
     contacts = list(access.contacts_for(user, case).timeline())
-    participants = list(case.participants.active().select_related("unit", "contact_user"))
     audit.record(
         actor=user,
         action=audit.Action.VIEW,
@@ -100,7 +110,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "age": case.citizen.age_on(timezone.localdate()),
         "entries": entries,
         "contacts": contacts,
-        "participants": participants,
+        "participants": list(access.participants_for(user, case)),
+        "consents": list(access.consents_for(user, case)),
+        "actions": list(access.actions_for(user, case)),
+        "emergency": access.emergency_access_for(user, case),
     }
     return render(request, "coordination/case_detail.html", context)
 
@@ -143,7 +156,7 @@ def _case_form_view(
     pk: int,
     *,
     action: access.CaseAction,
-    form_class: type[ContactForm] | type[EntryForm],
+    form_class: type[ContactForm] | type[ConsentForm] | type[CloseCaseForm],
     service: Callable[..., object],
     template: str,
     done: str,
@@ -179,18 +192,198 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _audience_context(case: Case, form: EntryForm) -> list[access.AudienceOption]:
+    data = form.data if form.is_bound else {}
+    category = data.get("category") or form.fields["category"].initial or Category.GENERAL
+    basis = data.get("legal_basis") or case.forum.default_legal_basis
+    consent_id = data.get("consent")
+    consent = (
+        Consent.objects.filter(pk=consent_id, citizen=case.citizen_id).first()
+        if consent_id and str(consent_id).isdigit()
+        else None
+    )
+    return access.audience_options(case, category=category, legal_basis=basis, consent=consent)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """Write an entry for all participants or for named participating units."""
+    """Share an entry with all participants or named units; the audience picker shows what
+    each unit may receive and why a choice is refused."""
+    user = _user(request)
+    case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
+    form = EntryForm(request.POST or None, user=user, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_share(actor=user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The entry has been shared."))
+            return redirect("coordination:case_detail", pk=case.pk)
+    context = {"case": case, "form": form, "options": _audience_context(case, form)}
+    status = 400 if form.is_bound else 200
+    return render(request, "coordination/entry_new.html", context, status=status)
+
+
+@login_required
+@require_POST
+def entry_audience(request: HttpRequest, pk: int) -> HttpResponse:
+    """The audience picker alone, re-drawn when the category, basis or consent changes."""
+    user = _user(request)
+    case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
+    form = EntryForm(request.POST, user=user, case=case)
+    context = {"form": form, "options": _audience_context(case, form)}
+    return render(request, "coordination/_audience.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participants(request: HttpRequest, pk: int) -> HttpResponse:
+    """Manage the units taking part: add one (unit, basis, categories, validity) or end one."""
+    user = _user(request)
+    case = access.get_case(user, pk, access.CaseAction.MANAGE)
+    form = ParticipantForm(request.POST or None, user=user, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_add(actor=user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The unit now takes part in the case."))
+            return redirect("coordination:participants", pk=case.pk)
+    context = {
+        "case": case,
+        "form": form,
+        "participants": list(access.participants_for(user, case)),
+    }
+    status = 400 if form.is_bound else 200
+    return render(request, "coordination/participants.html", context, status=status)
+
+
+@login_required
+@require_POST
+def participant_end(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+    user = _user(request)
+    case = access.get_case(user, pk, access.CaseAction.MANAGE)
+    participant = get_object_or_404(access.participants_for(user, case), pk=participant_pk)
+    try:
+        services.participant_end(actor=user, participant=participant)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The unit's access has ended."))
+    return redirect("coordination:participants", pk=case.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register the citizen's consent: who gave it, which units and categories, until when."""
     return _case_form_view(
         request,
         pk,
         action=access.CaseAction.ADD_ENTRY,
-        form_class=EntryForm,
-        service=services.entry_share,
-        template="coordination/entry_new.html",
-        done=_("The entry has been saved."),
+        form_class=ConsentForm,
+        service=services.consent_register,
+        template="coordination/consent_new.html",
+        done=_("The consent has been registered."),
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    """Withdraw a consent; entries shared on it are hidden from the next request on."""
+    user = _user(request)
+    case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
+    consent = get_object_or_404(access.consents_for(user, case), pk=consent_pk)
+    services.consent_withdraw(actor=user, case=case, consent=consent)
+    messages.success(request, _("The consent has been withdrawn."))
+    return redirect("coordination:case_detail", pk=case.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_form_view(
+        request,
+        pk,
+        action=access.CaseAction.CLOSE,
+        form_class=CloseCaseForm,
+        service=services.case_close,
+        template="coordination/case_close.html",
+        done=_("The case has been closed."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def emergency_access(request: HttpRequest) -> HttpResponse:
+    """Nødadgang: open a case you cannot see, for a few hours, with a logged reason."""
+    user = _user(request)
+    form = EmergencyAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = Case.objects.filter(pk=form.cleaned_data["reference"]).first()
+        try:
+            if case is None:
+                raise PermissionDenied
+            record = services.emergency_access_open(
+                actor=user, case=case, reason=form.cleaned_data["reason"]
+            )
+        except PermissionDenied:
+            # The same answer whether the case does not exist or is out of reach.
+            audit.record(
+                actor=user,
+                action=audit.Action.EMERGENCY_ACCESS,
+                outcome=audit.Outcome.DENIED,
+                detail={"reference": form.cleaned_data["reference"]},
+            )
+            form.add_error("reference", _("You cannot take emergency access to that case."))
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.warning(
+                request,
+                _("Emergency access until %(time)s. It is logged and will be reviewed.")
+                % {"time": timezone.localtime(record.expires_at).strftime("%H:%M")},
+            )
+            return redirect("coordination:case_detail", pk=record.case_id)
+    status = 400 if form.is_bound else 200
+    return render(request, "coordination/emergency_access.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def emergency_reviews(request: HttpRequest) -> HttpResponse:
+    """The unit lead's review list of emergency accesses taken by the unit's members."""
+    user = _user(request)
+    records = access.emergency_reviews_for(user)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        record = get_object_or_404(records, pk=request.POST.get("record", ""))
+        if form.is_valid():
+            services.emergency_access_review(actor=user, record=record, **form.cleaned_data)
+            messages.success(request, _("The review has been saved."))
+            return redirect("coordination:emergency_reviews")
+    rows = list(records.order_by("reviewed_at", "-started_at")[:200])
+    audit.record_many(
+        [
+            audit.build_event(
+                actor=user,
+                action=audit.Action.LIST,
+                obj=row.case,
+                detail={"view": "emergency_reviews"},
+            )
+            for row in rows
+        ]
+    )
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "coordination/emergency_reviews.html",
+        {"records": rows, "form": form},
+        status=status,
     )
 
 
