@@ -252,11 +252,14 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The unit now takes part in the case."))
             return redirect("coordination:participants", pk=case.pk)
-    context = {
-        "case": case,
-        "form": form,
-        "participants": list(access.participants_for(user, case)),
-    }
+    rows = list(access.participants_for(user, case))
+    audit.record(
+        actor=user,
+        action=audit.Action.VIEW,
+        obj=case,
+        detail={"view": "participants", "participants": [p.pk for p in rows]},
+    )
+    context = {"case": case, "form": form, "participants": rows}
     status = 400 if form.is_bound else 200
     return render(request, "coordination/participants.html", context, status=status)
 

@@ -81,6 +81,9 @@ def test_lead_adds_and_ends_a_participant(client_as, kk_case, persona) -> None:
     page = client.get(url)
     assert page.status_code == 200
     assert [u.name for u in page.context["form"].fields["unit"].queryset] == ["Jobcenter Aalborg"]
+    assert AuditEvent.objects.filter(
+        actor__username="ssp.aalborg", action="view", case=kk_case.pk, detail__view="participants"
+    ).exists()
     response = client.post(
         url,
         {
