@@ -37,6 +37,7 @@ from coordination.models import (
     CaseParticipant,
     CaseUserObjectPermission,
     Consent,
+    ConsentDecision,
     Contact,
     EmergencyAccess,
     Entry,
@@ -285,6 +286,13 @@ def consents_for(user: User, case: Case) -> QuerySet[Consent]:
     return Consent.objects.filter(
         citizen__cases__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk)
     ).prefetch_related("scope_units")
+
+
+def consent_decisions_for(user: User, case: Case) -> QuerySet[ConsentDecision]:
+    """Decisions to go on without consent, for participants of the case."""
+    return ConsentDecision.objects.filter(
+        case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk)
+    ).select_related("decided_by")
 
 
 def forums_for_opening(user: User) -> QuerySet[Forum]:

@@ -17,6 +17,7 @@ from coordination.models import (
     CaseParticipant,
     Category,
     Consent,
+    ConsentDecision,
     Contact,
     Forum,
     LegalBasis,
@@ -309,6 +310,17 @@ class ReviewForm(StyledForm):
 
 class CloseCaseForm(StyledForm):
     reason = forms.CharField(label=_("Reason for closing"), max_length=200)
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ConsentDecisionForm(StyledForm):
+    situation = forms.ChoiceField(label=_("Situation"), choices=ConsentDecision.Situation.choices)
+    reasoning = forms.CharField(
+        label=_("Why the cooperation goes on without consent"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

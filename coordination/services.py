@@ -26,6 +26,7 @@ from coordination.models import (
     CaseUserObjectPermission,
     Citizen,
     Consent,
+    ConsentDecision,
     Contact,
     EffortType,
     EmergencyAccess,
@@ -666,6 +667,32 @@ def consent_withdraw(*, actor: User, case: Case, consent: Consent) -> Consent:
         detail={"change": "consent_withdraw"},
     )
     return consent
+
+
+@transaction.atomic
+def consent_decision_record(
+    *, actor: User, case: Case, situation: str, reasoning: str
+) -> ConsentDecision:
+    """Record the decision to go on without consent where § 115 applies (LEGAL.md 4)."""
+    actor_unit = _acting_unit(actor, case, access.CaseAction.ADD_ENTRY, None)
+    if policy.FORUM_RULES[case.forum.effort_type].consent_required:
+        raise ValidationError(
+            {"situation": _("This forum rests on consent: it cannot go on without it.")}
+        )
+    decision = ConsentDecision(
+        case=case, situation=situation, reasoning=(reasoning or "").strip(), decided_by=actor
+    )
+    decision.full_clean(exclude=["case", "decided_by"])
+    decision.save()
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=decision,
+        unit=actor_unit,
+        legal_basis=case.forum.default_legal_basis,
+        detail={"situation": situation},
+    )
+    return decision
 
 
 # --- Emergency access (nødadgang) -------------------------------------------------------

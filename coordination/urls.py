@@ -24,6 +24,11 @@ urlpatterns = [
         views.consent_withdraw,
         name="consent_withdraw",
     ),
+    path(
+        "sager/<int:pk>/samtykke/beslutning/",
+        views.consent_decision_new,
+        name="consent_decision_new",
+    ),
     path("sager/<int:pk>/luk/", views.case_close, name="case_close"),
     path("noedadgang/", views.emergency_access, name="emergency_access"),
     path("noedadgang/gennemgang/", views.emergency_reviews, name="emergency_reviews"),

@@ -22,6 +22,7 @@ from coordination.filters import CaseFilter
 from coordination.forms import (
     CaseOpenForm,
     CloseCaseForm,
+    ConsentDecisionForm,
     ConsentForm,
     ContactForm,
     EmergencyAccessForm,
@@ -112,6 +113,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts": contacts,
         "participants": list(access.participants_for(user, case)),
         "consents": list(access.consents_for(user, case)),
+        "consent_decisions": list(access.consent_decisions_for(user, case)),
         "actions": list(access.actions_for(user, case)),
         "emergency": access.emergency_access_for(user, case),
     }
@@ -156,7 +158,10 @@ def _case_form_view(
     pk: int,
     *,
     action: access.CaseAction,
-    form_class: type[ContactForm] | type[ConsentForm] | type[CloseCaseForm],
+    form_class: type[ContactForm]
+    | type[ConsentForm]
+    | type[ConsentDecisionForm]
+    | type[CloseCaseForm],
     service: Callable[..., object],
     template: str,
     done: str,
@@ -291,6 +296,21 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
         service=services.consent_register,
         template="coordination/consent_new.html",
         done=_("The consent has been registered."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_decision_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the decision to go on without the citizen's consent (§ 115 forums)."""
+    return _case_form_view(
+        request,
+        pk,
+        action=access.CaseAction.ADD_ENTRY,
+        form_class=ConsentDecisionForm,
+        service=services.consent_decision_record,
+        template="coordination/consent_decision_new.html",
+        done=_("The decision has been recorded."),
     )
 
 

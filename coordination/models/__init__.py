@@ -8,6 +8,7 @@ from coordination.models.sharing import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     Consent,
+    ConsentDecision,
     EmergencyAccess,
 )
 
@@ -22,6 +23,7 @@ __all__ = [
     "Category",
     "Citizen",
     "Consent",
+    "ConsentDecision",
     "Contact",
     "EffortType",
     "EmergencyAccess",

@@ -93,6 +93,40 @@ class Consent(models.Model):
         return [str(labels[c]) for c in self.scope_categories if c in labels]
 
 
+class ConsentDecision(models.Model):
+    """Where § 115 applies, missing or refused consent does not block sharing, but the
+    decision to go on without it is recorded with who decided (LEGAL.md 4)."""
+
+    class Situation(models.TextChoices):
+        REFUSED = "refused", _("Consent was refused")
+        NOT_OBTAINABLE = "not_obtainable", _("Consent could not be obtained")
+        NOT_SOUGHT = "not_sought", _("Consent was not sought")
+
+    case = models.ForeignKey(
+        "coordination.Case",
+        on_delete=models.CASCADE,
+        related_name="consent_decisions",
+        verbose_name=_("case"),
+    )
+    situation = models.CharField(_("situation"), max_length=20, choices=Situation.choices)
+    reasoning = models.TextField(_("why the cooperation goes on without consent"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = _("decision to proceed without consent")
+        verbose_name_plural = _("decisions to proceed without consent")
+
+    def __str__(self) -> str:
+        return f"{self.get_situation_display()} {self.decided_at:%Y-%m-%d}"
+
+
 class EmergencyAccess(models.Model):
     """Nødadgang: time-limited access to a case taken by one user with a typed reason; it
     expires by itself and is reviewed afterwards by the lead of the user's unit."""

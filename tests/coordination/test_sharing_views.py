@@ -433,3 +433,27 @@ def test_case_page_query_count_with_consents_and_actions(client_as, open_case, p
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_decision_to_go_on_without_consent(client_as, kk_case) -> None:
+    client = client_as("ssp.aalborg")
+    url = reverse("coordination:consent_decision_new", args=[kk_case.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"situation": "refused", "reasoning": ""}).status_code == 400
+    response = client.post(url, {"situation": "refused",
+                                 "reasoning": "Forældrene afviste; risikoen er akut."})
+    assert response.status_code == 302
+    page = client.get(reverse("coordination:case_detail", args=[kk_case.pk])).content.decode()
+    assert "Forældrene afviste; risikoen er akut." in page
+    assert AuditEvent.objects.filter(object_type="coordination.consentdecision").exists()
+    assert client_as("ssp.hjoerring").post(url, {"situation": "refused"}).status_code == 404
+
+
+def test_exit_cannot_go_on_without_consent(client_as, open_case) -> None:
+    case = open_case(*EXIT, age=24)
+    response = client_as("politi.forebyg").post(
+        reverse("coordination:consent_decision_new", args=[case.pk]),
+        {"situation": "refused", "reasoning": "Vil ikke"},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["situation"]
