@@ -8,7 +8,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from coordination.models import (
+    Action,
     AuditEvent,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Consent,
+    ConsentDecision,
+    EmergencyAccess,
     Case,
     CaseParticipant,
     Citizen,
@@ -89,3 +95,43 @@ class AuditEventAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["action", "outcome"]
     search_fields = ["actor_username", "request_id"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "given_by", "form", "given_at", "valid_until", "withdrawn_at"]
+    list_filter = ["given_by", "form"]
+    fields = ["given_by", "form", "given_at", "valid_until", "withdrawn_at"]
+
+
+@admin.register(ConsentDecision)
+class ConsentDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "situation", "decided_at"]
+    fields = ["case", "situation", "decided_at"]
+
+
+@admin.register(EmergencyAccess)
+class EmergencyAccessAdmin(ReadOnlyAdmin):
+    list_display = ["case", "user", "unit", "started_at", "expires_at", "reviewed_at"]
+    fields = ["case", "user", "unit", "started_at", "expires_at", "reviewed_at"]
+
+
+@admin.register(Action)
+class ActionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "responsible_unit", "due_at", "status"]
+    list_filter = ["status"]
+    fields = ["case", "responsible_unit", "due_at", "status"]
+
+
+@admin.register(CaseGroupObjectPermission)
+class CaseGroupObjectPermissionAdmin(ReadOnlyAdmin):
+    """Grants are derived from participants by services; here they can only be read."""
+
+    list_display = ["content_object", "group", "permission", "starts_at", "expires_at"]
+    list_select_related = ["content_object", "group", "permission"]
+
+
+@admin.register(CaseUserObjectPermission)
+class CaseUserObjectPermissionAdmin(ReadOnlyAdmin):
+    list_display = ["content_object", "user", "permission", "starts_at", "expires_at"]
+    list_select_related = ["content_object", "user", "permission"]
