@@ -16,9 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
-    BooleanField,
     Exists,
-    ExpressionWrapper,
     Model,
     OuterRef,
     Q,
@@ -156,17 +154,42 @@ def cases_for(user: User, action: CaseAction = CaseAction.VIEW) -> CaseQuerySet:
     return Case.objects.filter(_grant_condition(user, action))
 
 
+def held_actions(user: User, case_pk: int) -> set[str]:
+    """The actions `user` holds on one case, from one query over the same grant rows and
+    membership roles that `_grant_condition` filters lists with (the closed-case rule is
+    applied by the caller, which has the case)."""
+    if not _is_active_user(user):
+        return set()
+    unit_rows = (
+        CaseGroupObjectPermission.objects.filter(
+            _valid_now(), content_object_id=case_pk, group__unit__memberships__user=user
+        )
+        .exclude(group__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
+        .values_list("permission__codename", "group__unit__memberships__role")
+    )
+    personal_rows = CaseUserObjectPermission.objects.filter(
+        _valid_now(),
+        content_object_id=case_pk,
+        user=user,
+        participant__unit__memberships__user=user,
+    ).values_list("permission__codename", "participant__unit__memberships__role")
+    return {
+        codename
+        for codename, role in unit_rows.union(personal_rows)
+        if codename in CaseAction._value2member_map_ and role in MEMBER_ROLES[CaseAction(codename)]
+    }
+
+
 def get_case(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Case:
     """The case `pk` if `user` may perform `action` on it: 404 if invisible, 403 if not allowed.
 
-    The case comes annotated with `can_<action>` flags for every action, from one query."""
-    flags = {f"can_{a.value}": _flag(_grant_condition(user, a)) for a in CaseAction}
+    The case comes with `can_<action>` flags for every action. It is marked as checked for
+    this user, so the per-case functions below need not check its visibility again."""
+    held = held_actions(user, pk)
     case = (
-        cases_for(user, CaseAction.VIEW)
-        .filter(pk=pk)
-        .select_related("citizen", "forum", "coordinator")
-        .annotate(**flags)
-        .first()
+        Case.objects.filter(pk=pk).select_related("citizen", "forum", "coordinator").first()
+        if CaseAction.VIEW in held
+        else None
     )
     if case is None:
         audit.record(
@@ -176,6 +199,10 @@ def get_case(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Case:
             detail={"object_type": "coordination.case", "object_id": str(pk)},
         )
         raise Http404
+    for each in CaseAction:
+        allowed = each in held and not (each in WRITE_ACTIONS and case.status == Case.Status.CLOSED)
+        setattr(case, f"can_{each.value}", allowed)
+    case._viewable_by = user.pk  # type: ignore[attr-defined]
     if not getattr(case, f"can_{action.value}"):
         audit.record(
             actor=user,
@@ -188,8 +215,11 @@ def get_case(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Case:
     return case
 
 
-def _flag(condition: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(condition, output_field=BooleanField())
+def _of_visible_case(user: User, case: Case, field: str = "case") -> Q:
+    """Rows of `case`, if the user may view it: trusted from get_case's mark, else checked."""
+    if getattr(case, "_viewable_by", None) == getattr(user, "pk", object()):
+        return Q(**{field: case.pk})
+    return Q(**{f"{field}__in": cases_for(user, CaseAction.VIEW).filter(pk=case.pk)})
 
 
 def acting_unit(user: User, case: Case) -> Unit | None:
@@ -269,30 +299,28 @@ def entries_for(user: User, case: Case) -> QuerySet[Entry]:
 
 def contacts_for(user: User, case: Case) -> ContactQuerySet:
     """The contact log of `case`, for anyone who may view the case."""
-    return Contact.objects.filter(case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk))
+    return Contact.objects.filter(_of_visible_case(user, case))
 
 
 def participants_for(user: User, case: Case) -> QuerySet[CaseParticipant]:
     """The current participants of a case the user may view (emergency ones included)."""
     return (
         CaseParticipant.objects.active()
-        .filter(case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk))
+        .filter(_of_visible_case(user, case))
         .select_related("unit", "contact_user")
     )
 
 
 def consents_for(user: User, case: Case) -> QuerySet[Consent]:
     """The consents of the case's citizen, for participants of the case."""
-    return Consent.objects.filter(
-        citizen__cases__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk)
-    ).prefetch_related("scope_units")
+    return Consent.objects.filter(_of_visible_case(user, case, "citizen__cases")).prefetch_related(
+        "scope_units"
+    )
 
 
 def consent_decisions_for(user: User, case: Case) -> QuerySet[ConsentDecision]:
     """Decisions to go on without consent, for participants of the case."""
-    return ConsentDecision.objects.filter(
-        case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk)
-    ).select_related("decided_by")
+    return ConsentDecision.objects.filter(_of_visible_case(user, case)).select_related("decided_by")
 
 
 def forums_for_opening(user: User) -> QuerySet[Forum]:
@@ -392,7 +420,7 @@ def audience_options(
 def actions_for(user: User, case: Case) -> QuerySet[Action]:
     """The open follow-up actions of a case the user may view."""
     return (
-        Action.objects.filter(case__in=cases_for(user, CaseAction.VIEW).filter(pk=case.pk))
+        Action.objects.filter(_of_visible_case(user, case))
         .filter(status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
         .select_related("responsible", "responsible_unit")
     )

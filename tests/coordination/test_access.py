@@ -220,3 +220,30 @@ def test_forums_for_opening(persona) -> None:
     assert "Knock Knock Aalborg" in names and "PSP Aalborg" not in names
     assert not access.forums_for_opening(persona("statistik")).exists()
     assert not access.forums_for_opening(persona("politi.efterforsk")).exists()
+
+
+PERSONAS = ["ssp.aalborg", "politi.forebyg", "politi.efterforsk", "psyk.syd", "job.aalborg",
+            "fam.aalborg", "social.aalborg", "ssp.hjoerring", "skole.aalborg", "statistik",
+            "revisor", "admin"]
+
+
+def test_get_case_flags_agree_with_the_list_filter(persona, open_case) -> None:
+    """get_case decides from grant rows in Python, lists filter in SQL: they must agree."""
+    from coordination.models import Case
+
+    informed = open_case(*KK, age=16, track="15-17", others=["Familiegrupperne"],
+                         role="informed")
+    closed = open_case(*KK, age=16, track="15-17", others=["Jobcenter Aalborg"])
+    services.case_close(actor=persona("ssp.aalborg"), case=closed, reason="Done")
+    cases = [informed, closed, *Case.objects.order_by("pk")[:12]]
+    for username in PERSONAS:
+        user = persona(username)
+        for case in cases:
+            expected = {a for a in CaseAction if access.can(user, a, case)}
+            try:
+                got = access.get_case(user, case.pk)
+            except Http404:
+                assert not expected, (username, case.pk, expected)
+                continue
+            flags = {a for a in CaseAction if getattr(got, f"can_{a.value}")}
+            assert flags == expected, (username, case.pk)
