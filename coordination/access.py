@@ -111,7 +111,7 @@ def participations_for(user: User, action: CaseAction) -> QuerySet[CaseParticipa
     participation counts only for the user who took it)."""
     if not _is_active_user(user):
         return CaseParticipant.objects.none()
-    return (
+    participations = (
         CaseParticipant.objects.active()
         .filter(
             unit__memberships__user=user,
@@ -119,8 +119,19 @@ def participations_for(user: User, action: CaseAction) -> QuerySet[CaseParticipa
             role__in=PARTICIPANT_ROLES[action],
         )
         .filter(Q(emergency=False) | Q(contact_user=user))
+        # LEGAL.md 2, rule 1: only while the unit is a member of the case's forum.
+        .filter(
+            Exists(
+                Forum.member_units.through.objects.filter(
+                    forum=OuterRef("case__forum"), unit=OuterRef("unit")
+                )
+            )
+        )
         .exclude(unit__unit_type__in=EXCLUDED_UNIT_TYPES)
     )
+    if action in WRITE_ACTIONS:
+        participations = participations.exclude(case__status=Case.Status.CLOSED)
+    return participations
 
 
 def _grant_condition(user: User, action: CaseAction) -> Q:
@@ -132,6 +143,7 @@ def _grant_condition(user: User, action: CaseAction) -> Q:
         permission__codename=action.value,
         group__unit__memberships__user=user,
         group__unit__memberships__role__in=MEMBER_ROLES[action],
+        group__unit__forums=OuterRef("forum"),  # LEGAL.md 2, rule 1
     ).exclude(group__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
     personal_grants = CaseUserObjectPermission.objects.filter(
         _valid_now(),
@@ -140,6 +152,7 @@ def _grant_condition(user: User, action: CaseAction) -> Q:
         user=user,
         participant__unit__memberships__user=user,
         participant__unit__memberships__role__in=MEMBER_ROLES[action],
+        participant__unit__forums=OuterRef("forum"),
     )
     condition = Q(Exists(unit_grants)) | Q(Exists(personal_grants))
     if action in WRITE_ACTIONS:
@@ -162,7 +175,10 @@ def held_actions(user: User, case_pk: int) -> set[str]:
         return set()
     unit_rows = (
         CaseGroupObjectPermission.objects.filter(
-            _valid_now(), content_object_id=case_pk, group__unit__memberships__user=user
+            _valid_now(),
+            content_object_id=case_pk,
+            group__unit__memberships__user=user,
+            group__unit__forums__cases=case_pk,  # LEGAL.md 2, rule 1
         )
         .exclude(group__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
         .values_list("permission__codename", "group__unit__memberships__role")
@@ -172,6 +188,7 @@ def held_actions(user: User, case_pk: int) -> set[str]:
         content_object_id=case_pk,
         user=user,
         participant__unit__memberships__user=user,
+        participant__unit__forums__cases=case_pk,
     ).values_list("permission__codename", "participant__unit__memberships__role")
     return {
         codename

@@ -32,6 +32,9 @@ POLICE = frozenset({U.POLICE_PREVENTION, U.POLICE_LOCAL})
 # (retsplejeloven § 115, stk. 2, 2. pkt.: no use for the investigation of criminal cases).
 INVESTIGATION = frozenset({U.POLICE_INVESTIGATION})
 
+# Where a forum rests on consent (Exit), the consent must be written (LEGAL.md 2).
+WRITTEN_CONSENT_FORMS = frozenset({"written"})
+
 # Bases that rest on a consent record (LEGAL.md 1, 4).
 CONSENT_BASES = frozenset({B.CONSENT, B.SUL43_CONSENT})
 # Health-law bases: health information outside PSP travels on these only (LEGAL.md 3).

@@ -118,6 +118,10 @@ def case_open(
     """Open a case for `citizen` in `forum`, led by `lead_unit` (one of the actor's units)."""
     if not access.units_for_opening(actor, forum).filter(pk=lead_unit.pk).exists():
         raise PermissionDenied(_("You cannot open cases in this forum for that unit."))
+    if not policy.may_take_part(forum.effort_type, lead_unit.unit_type):
+        raise ValidationError(
+            {"lead_unit": _("The law does not admit this unit type to the forum.")}
+        )
     today = timezone.localdate()
     age = citizen.age_on(today)
     reason = (age_override_reason or "").strip()
@@ -163,6 +167,7 @@ def case_open(
         role=CaseParticipant.Role.LEAD,
         legal_basis=ksp_basis or forum.default_legal_basis,
         categories=list(ALL_CATEGORIES),
+        legal_review=policy.needs_legal_review(forum.effort_type, lead_unit.unit_type),
     )
     lead.save()
     _grants_sync(case)
@@ -612,6 +617,10 @@ def consent_register(
         categories = []
     if valid_until is not None and valid_until <= timezone.now():
         errors["valid_until"] = _("The end must lie in the future.")
+    if policy.FORUM_RULES[case.forum.effort_type].consent_required and form not in (
+        policy.WRITTEN_CONSENT_FORMS
+    ):
+        errors["form"] = _("This forum rests on written consent (LEGAL.md 2).")
     if given_by in (Consent.GivenBy.GUARDIAN, Consent.GivenBy.BOTH) and not guardian_name.strip():
         errors["guardian_name"] = _("Name the guardian who gave consent.")
     consent = Consent(

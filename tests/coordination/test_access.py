@@ -222,17 +222,27 @@ def test_forums_for_opening(persona) -> None:
     assert not access.forums_for_opening(persona("politi.efterforsk")).exists()
 
 
-PERSONAS = ["ssp.aalborg", "politi.forebyg", "politi.efterforsk", "psyk.syd", "job.aalborg",
-            "fam.aalborg", "social.aalborg", "ssp.hjoerring", "skole.aalborg", "statistik",
-            "revisor", "admin"]
+PERSONAS = [
+    "ssp.aalborg",
+    "politi.forebyg",
+    "politi.efterforsk",
+    "psyk.syd",
+    "job.aalborg",
+    "fam.aalborg",
+    "social.aalborg",
+    "ssp.hjoerring",
+    "skole.aalborg",
+    "statistik",
+    "revisor",
+    "admin",
+]
 
 
 def test_get_case_flags_agree_with_the_list_filter(persona, open_case) -> None:
     """get_case decides from grant rows in Python, lists filter in SQL: they must agree."""
     from coordination.models import Case
 
-    informed = open_case(*KK, age=16, track="15-17", others=["Familiegrupperne"],
-                         role="informed")
+    informed = open_case(*KK, age=16, track="15-17", others=["Familiegrupperne"], role="informed")
     closed = open_case(*KK, age=16, track="15-17", others=["Jobcenter Aalborg"])
     services.case_close(actor=persona("ssp.aalborg"), case=closed, reason="Done")
     cases = [informed, closed, *Case.objects.order_by("pk")[:12]]

@@ -440,8 +440,9 @@ def test_decision_to_go_on_without_consent(client_as, kk_case) -> None:
     url = reverse("coordination:consent_decision_new", args=[kk_case.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"situation": "refused", "reasoning": ""}).status_code == 400
-    response = client.post(url, {"situation": "refused",
-                                 "reasoning": "Forældrene afviste; risikoen er akut."})
+    response = client.post(
+        url, {"situation": "refused", "reasoning": "Forældrene afviste; risikoen er akut."}
+    )
     assert response.status_code == 302
     page = client.get(reverse("coordination:case_detail", args=[kk_case.pk])).content.decode()
     assert "Forældrene afviste; risikoen er akut." in page
