@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 # Variables already set in the environment win, which is how CI selects PostgreSQL/Redis.
 export SAMRAAD_ENV_FILE ?= config/dev.env
 
-.PHONY: run test lint fmt bench vendor messages venv clean
+.PHONY: run test lint fmt bench bench-access vendor messages venv clean
 
 venv: $(STAMP)
 
@@ -42,6 +42,11 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# The access layer at scale on PostgreSQL; DROPS and recreates the database it is given.
+BENCH_ACCESS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samraad_bench_access
+bench-access: $(STAMP)
+	DATABASE_URL=$(BENCH_ACCESS_DATABASE_URL) $(BIN)/python -m benchmarks.access $(BENCH_ARGS)
 
 # Re-vendor Det Fælles Designsystem and htmx from the npm registry into static/vendor/.
 vendor:

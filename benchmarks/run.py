@@ -6,6 +6,10 @@ the number of SQL queries per request. Later issues add their own scenarios here
 
     make bench                                         # SQLite demo database under var/
     DATABASE_URL=postgres://postgres@127.0.0.1/samraad_bench make bench
+
+The access layer at scale (100,000 cases, 1,000,000 entries, PostgreSQL only) has its own
+script, benchmarks/access.py: `make bench-access` drops and recreates samraad_bench_access,
+generates the data and writes var/bench-access.json.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from coordination import access
 from coordination.models import Case, Forum
 
 
@@ -29,10 +31,11 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields = ["q", "forum", "status"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Offer only the forums of the cases the user can already see.
-        self.filters["forum"].queryset = Forum.objects.filter(pk__in=self.queryset.values("forum"))
+        # The forums of the user's units (not derived from the case list: that would run
+        # the permission filter a second time).
+        self.filters["forum"].queryset = access.forums_for(user)
 
     def filter_search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return queryset.search(value)  # type: ignore[attr-defined,no-any-return]

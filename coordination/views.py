@@ -58,7 +58,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     the browser history; a plain GET shows the unfiltered list."""
     user = _user(request)
     data: QueryDict | None = request.POST if request.method == "POST" else None
-    filterset = CaseFilter(data, queryset=access.cases_for(user).for_list())
+    filterset = CaseFilter(data, queryset=access.cases_for(user).for_list(), user=user)
     status = 400 if data is not None and not filterset.is_valid() else 200
     try:
         page = max(1, int(data.get("side", "1"))) if data is not None else 1
