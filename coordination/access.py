@@ -257,15 +257,20 @@ def _of_visible_case(user: User, case: Case, field: str = "case") -> Q:
     return Q(**{f"{field}__in": cases_for(user, CaseAction.VIEW).filter(pk=case.pk)})
 
 
-def acting_unit(user: User, case: Case) -> Unit | None:
-    """The unit through which `user` takes part in `case` (the lead unit first)."""
-    participation = (
+def acting_participation(user: User, case: Case) -> CaseParticipant | None:
+    """The participation through which `user` takes part in `case` (the lead unit first)."""
+    return (
         participations_for(user, CaseAction.VIEW)
         .filter(case=case)
         .select_related("unit")
         .order_by("role", "unit__name")
         .first()
     )
+
+
+def acting_unit(user: User, case: Case) -> Unit | None:
+    """The unit through which `user` takes part in `case` (the lead unit first)."""
+    participation = acting_participation(user, case)
     return participation.unit if participation else None
 
 

@@ -228,3 +228,10 @@ def recipient_refusal(
     if not named and not receives_by_default(unit_type, category):
         return _("This unit type receives this category only when named as a recipient.")
     return None
+
+
+def access_purpose(effort_type: str, *, emergency: bool = False) -> str:
+    """The purpose recorded with each access to a case (LEGAL.md 3: a police user's purpose
+    is recorded with each access; we record it for everyone). Codes, not prose, so that the
+    audit log can be filtered by them."""
+    return f"{'emergency' if emergency else 'prevention'}:{effort_type}"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from config.celery import app as celery_app
-from coordination import access, audit, services
+from coordination import access, audit, policy, services
 from coordination.filters import CaseFilter
 from coordination.forms import (
     CaseOpenForm,
@@ -98,11 +98,16 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = access.get_case(user, pk)
     entries = list(access.entries_for(user, case).prefetch_related("audience"))
     contacts = list(access.contacts_for(user, case).timeline())
+    participation = access.acting_participation(user, case)
     audit.record(
         actor=user,
         action=audit.Action.VIEW,
         obj=case,
-        unit=access.acting_unit(user, case),
+        unit=participation.unit if participation else None,
+        legal_basis=participation.legal_basis if participation else "",
+        purpose=policy.access_purpose(
+            case.forum.effort_type, emergency=bool(participation and participation.emergency)
+        ),
         categories=[entry.category for entry in entries],
         detail={"entries": [entry.pk for entry in entries], "contacts": len(contacts)},
     )

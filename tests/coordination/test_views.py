@@ -199,6 +199,7 @@ def test_participant_sees_case_page_and_it_is_audited(client_as, kk_case: Case) 
     assert event.case_id == kk_case.pk and event.citizen_id == kk_case.citizen_id
     assert event.actor_unit == Unit.objects.get(name="Jobcenter Aalborg")
     assert event.outcome == "ok"
+    assert event.purpose == "prevention:knock_knock" and event.legal_basis == "RPL115_SSP"
 
 
 def test_outsider_gets_404_and_the_attempt_is_audited(client_as, kk_case: Case) -> None:
