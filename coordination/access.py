@@ -16,7 +16,8 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -257,33 +258,24 @@ def _of_visible_case(user: User, case: Case, field: str = "case") -> Q:
     return Q(**{f"{field}__in": cases_for(user, CaseAction.VIEW).filter(pk=case.pk)})
 
 
-def acting_participation(user: User, case: Case) -> CaseParticipant | None:
-    """The participation through which `user` takes part in `case` (the lead unit first)."""
-    return (
-        participations_for(user, CaseAction.VIEW)
-        .filter(case=case)
-        .select_related("unit")
-        .order_by("role", "unit__name")
-        .first()
-    )
+# Lead first, then participants, then informed units (alphabetical order would put
+# "informed" first).
+_ROLE_RANK = DbCase(
+    When(role=_P.LEAD, then=Value(0)),
+    When(role=_P.PARTICIPANT, then=Value(1)),
+    default=Value(2),
+)
 
 
-def acting_unit(user: User, case: Case) -> Unit | None:
-    """The unit through which `user` takes part in `case` (the lead unit first)."""
-    participation = acting_participation(user, case)
-    return participation.unit if participation else None
-
-
-def emergency_access_for(user: User, case: Case) -> EmergencyAccess | None:
-    """The user's running emergency access to `case` (for the banner), if any."""
-    now = timezone.now()
-    return (
-        EmergencyAccess.objects.filter(
-            case=case, user=user, started_at__lte=now, expires_at__gt=now
-        )
-        .order_by("-expires_at")
-        .first()
-    )
+def acting_participation(
+    user: User, case: Case, action: CaseAction = CaseAction.VIEW, unit: Unit | None = None
+) -> CaseParticipant | None:
+    """The participation through which `user` performs `action` on `case` (through `unit`,
+    when given): the lead unit first. None if there is none."""
+    participations = participations_for(user, action).filter(case=case)
+    if unit is not None:
+        participations = participations.filter(unit=unit)
+    return participations.select_related("unit").order_by(_ROLE_RANK, "unit__name").first()
 
 
 def _entry_visible_to(participation: CaseParticipant) -> Q:

@@ -191,10 +191,7 @@ def case_open(
 
 
 def _acting_unit(actor: User, case: Case, action: access.CaseAction, unit: Unit | None) -> Unit:
-    participations = access.participations_for(actor, action).filter(case=case)
-    if unit is not None:
-        participations = participations.filter(unit=unit)
-    participation = participations.select_related("unit").order_by("role", "unit__name").first()
+    participation = access.acting_participation(actor, case, action, unit)
     if participation is None:
         raise PermissionDenied
     return participation.unit

@@ -120,7 +120,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consents": list(access.consents_for(user, case)),
         "consent_decisions": list(access.consent_decisions_for(user, case)),
         "actions": list(access.actions_for(user, case)),
-        "emergency": access.emergency_access_for(user, case),
+        # Emergency access is a personal, time-limited participation: its end is the banner's.
+        "emergency": participation if participation and participation.emergency else None,
     }
     return render(request, "coordination/case_detail.html", context)
 
