@@ -428,6 +428,36 @@ def can(user: User, action: str, obj: Model) -> bool:
     return False
 
 
+def audience_units(case: Case) -> QuerySet[Unit]:
+    """Units an entry on `case` may be addressed to: its current (non-emergency) participants."""
+    return Unit.objects.filter(
+        pk__in=CaseParticipant.objects.active().filter(case=case, emergency=False).values("unit")
+    )
+
+
+def participant_candidates(case: Case) -> QuerySet[Unit]:
+    """Units that may still be added to `case`: forum members the law admits (LEGAL.md 2)."""
+    taking_part = CaseParticipant.objects.filter(case=case, emergency=False).values("unit")
+    admitted = [t for t in Unit.Type if policy.may_take_part(case.forum.effort_type, t)]
+    return case.forum.member_units.exclude(pk__in=taking_part).filter(unit_type__in=admitted)
+
+
+def consent_scope_units(case: Case) -> QuerySet[Unit]:
+    """Units a consent registered on `case` may cover: the forum's members, never
+    investigation."""
+    return case.forum.member_units.exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
+
+
+def health_professionals(case: Case) -> QuerySet[User]:
+    """Who may decide a SUL43_2_2 disclosure on `case`: members of a participating health
+    unit (LEGAL.md 1: the health professional decides)."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__unit__unit_type__in=policy.HEALTH_PROFESSIONAL_UNITS,
+        memberships__unit__in=audience_units(case),
+    ).distinct()
+
+
 class AudienceOption:
     """One participating unit in the audience picker: may it be named, and why not."""
 
@@ -440,9 +470,7 @@ def audience_options(
 ) -> list[AudienceOption]:
     """What each participating unit may receive of an entry of `category` on `legal_basis`:
     a reason when naming it would be refused, and whether "all participants" includes it."""
-    units = Unit.objects.filter(
-        pk__in=CaseParticipant.objects.active().filter(case=case, emergency=False).values("unit")
-    ).order_by("name")
+    units = audience_units(case).order_by("name")
     covered: set[int] | None = None
     if legal_basis in policy.CONSENT_BASES and consent is not None:
         covered = set(consent.scope_units.values_list("pk", flat=True))

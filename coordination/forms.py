@@ -174,21 +174,11 @@ class EntryForm(StyledForm):
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["legal_basis"].initial = case.forum.default_legal_basis
-        self.fields["audience"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
-            pk__in=CaseParticipant.objects.active()
-            .filter(case=case, emergency=False)
-            .values("unit")
-        )
+        self.fields["audience"].queryset = access.audience_units(case)  # type: ignore[attr-defined]
         self.fields["consent"].queryset = Consent.objects.active().filter(  # type: ignore[attr-defined]
             citizen=case.citizen_id
         )
-        self.fields["deciding_professional"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(
-                is_active=True,
-                memberships__unit__unit_type__in=policy.HEALTH_PROFESSIONAL_UNITS,
-                memberships__unit__case_participations__case=case,
-            ).distinct()
-        )
+        self.fields["deciding_professional"].queryset = access.health_professionals(case)  # type: ignore[attr-defined]
 
 
 class ParticipantForm(StyledForm):
@@ -222,20 +212,15 @@ class ParticipantForm(StyledForm):
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         effort = case.forum.effort_type
-        taking_part = CaseParticipant.objects.filter(case=case, emergency=False).values("unit")
-        candidates = [
-            u.pk
-            for u in case.forum.member_units.exclude(pk__in=taking_part)
-            if policy.may_take_part(effort, u.unit_type)
-        ]
-        self.fields["unit"].queryset = Unit.objects.filter(pk__in=candidates)  # type: ignore[attr-defined]
+        candidates = access.participant_candidates(case)
+        self.fields["unit"].queryset = candidates  # type: ignore[attr-defined]
         bases = sorted(policy.participant_bases(effort))
         labels = dict(LegalBasis.choices)
         self.fields["legal_basis"].choices = [(b, labels[b]) for b in bases]  # type: ignore[attr-defined]
         self.fields["legal_basis"].initial = case.forum.default_legal_basis
         self.fields["categories"].initial = [c.value for c in Category]
         self.fields["contact_user"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, memberships__unit__pk__in=candidates)
+            User.objects.filter(is_active=True, memberships__unit__in=candidates)
             .distinct()
             .order_by("first_name", "last_name")
         )
@@ -276,9 +261,7 @@ class ConsentForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scope_units"].queryset = case.forum.member_units.exclude(  # type: ignore[attr-defined]
-            unit_type__in=policy.INVESTIGATION
-        )
+        self.fields["scope_units"].queryset = access.consent_scope_units(case)  # type: ignore[attr-defined]
 
 
 class EmergencyAccessForm(StyledForm):

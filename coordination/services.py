@@ -505,11 +505,7 @@ def entry_share(
     author_unit = _acting_unit(actor, case, access.CaseAction.ADD_ENTRY, unit)
     audience_units = list(audience)
     errors: dict[str, Any] = {}
-    participating = set(
-        CaseParticipant.objects.active()
-        .filter(case=case, emergency=False)
-        .values_list("unit_id", flat=True)
-    )
+    participating = set(access.audience_units(case).values_list("pk", flat=True))
     if any(u.pk not in participating for u in audience_units):
         errors["audience"] = _("Only units taking part in the case can receive it.")
     bases = policy.share_bases(case.forum.effort_type, author_unit.unit_type, category)
@@ -526,9 +522,7 @@ def entry_share(
         errors["consent"] = _("Only consent-based entries rest on a consent.")
     if legal_basis in policy.INFORM_PATIENT_BASES and (
         deciding_professional is None
-        or not deciding_professional.memberships.filter(
-            unit__unit_type__in=policy.HEALTH_PROFESSIONAL_UNITS
-        ).exists()
+        or not access.health_professionals(case).filter(pk=deciding_professional.pk).exists()
     ):
         errors["deciding_professional"] = _(
             "Name the health professional who decided on the disclosure."
@@ -605,7 +599,9 @@ def consent_register(
     errors: dict[str, Any] = {}
     if not units:
         errors["scope_units"] = _("Choose the units the consent covers.")
-    elif case.forum.member_units.filter(pk__in=[u.pk for u in units]).count() != len(set(units)):
+    elif access.consent_scope_units(case).filter(pk__in=[u.pk for u in units]).count() != len(
+        set(units)
+    ):
         errors["scope_units"] = _("A consent can cover only member units of the forum.")
     try:
         categories = _categories(scope_categories)

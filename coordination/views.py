@@ -31,7 +31,7 @@ from coordination.forms import (
     ReviewForm,
     apply_service_errors,
 )
-from coordination.models import Case, Category, Consent
+from coordination.models import Case, Category
 
 CASE_LIST_PAGE_SIZE = 25
 CRITERIA = ("q", "forum", "status")
@@ -203,13 +203,13 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _audience_context(case: Case, form: EntryForm) -> list[access.AudienceOption]:
+def _audience_context(user: User, case: Case, form: EntryForm) -> list[access.AudienceOption]:
     data = form.data if form.is_bound else {}
     category = data.get("category") or form.fields["category"].initial or Category.GENERAL
     basis = data.get("legal_basis") or case.forum.default_legal_basis
     consent_id = data.get("consent")
     consent = (
-        Consent.objects.filter(pk=consent_id, citizen=case.citizen_id).first()
+        access.consents_for(user, case).filter(pk=consent_id).first()
         if consent_id and str(consent_id).isdigit()
         else None
     )
@@ -232,7 +232,7 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The entry has been shared."))
             return redirect("coordination:case_detail", pk=case.pk)
-    context = {"case": case, "form": form, "options": _audience_context(case, form)}
+    context = {"case": case, "form": form, "options": _audience_context(user, case, form)}
     status = 400 if form.is_bound else 200
     return render(request, "coordination/entry_new.html", context, status=status)
 
@@ -244,7 +244,7 @@ def entry_audience(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
     form = EntryForm(request.POST, user=user, case=case)
-    context = {"form": form, "options": _audience_context(case, form)}
+    context = {"form": form, "options": _audience_context(user, case, form)}
     return render(request, "coordination/_audience.html", context)
 
 
