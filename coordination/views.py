@@ -29,6 +29,7 @@ from coordination.forms import (
     EntryForm,
     ParticipantForm,
     ReviewForm,
+    StyledForm,
     apply_service_errors,
 )
 from coordination.models import Case, Category
@@ -164,15 +165,15 @@ def _case_form_view(
     pk: int,
     *,
     action: access.CaseAction,
-    form_class: type[ContactForm]
-    | type[ConsentForm]
-    | type[ConsentDecisionForm]
-    | type[CloseCaseForm],
+    form_class: Callable[..., StyledForm],
     service: Callable[..., object],
     template: str,
     done: str,
+    then: str = "coordination:case_detail",
+    extra: Callable[[User, Case, StyledForm], dict[str, object]] | None = None,
 ) -> HttpResponse:
-    """The shape every "add something to a case" page shares: access, form, service, redirect."""
+    """The shape every "add something to a case" page shares: access, form, service,
+    redirect (to `then`); `extra` adds to the page's context (and may audit what it shows)."""
     user = _user(request)
     case = access.get_case(user, pk, action)
     form = form_class(request.POST or None, user=user, case=case)
@@ -183,9 +184,10 @@ def _case_form_view(
             apply_service_errors(form, error)
         else:
             messages.success(request, done)
-            return redirect("coordination:case_detail", pk=case.pk)
+            return redirect(then, pk=case.pk)
+    context = {"case": case, "form": form, **(extra(user, case, form) if extra else {})}
     status = 400 if form.is_bound else 200
-    return render(request, template, {"case": case, "form": form}, status=status)
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -203,7 +205,7 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _audience_context(user: User, case: Case, form: EntryForm) -> list[access.AudienceOption]:
+def _audience_context(user: User, case: Case, form: StyledForm) -> list[access.AudienceOption]:
     data = form.data if form.is_bound else {}
     category = data.get("category") or form.fields["category"].initial or Category.GENERAL
     basis = data.get("legal_basis") or case.forum.default_legal_basis
@@ -221,20 +223,16 @@ def _audience_context(user: User, case: Case, form: EntryForm) -> list[access.Au
 def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Share an entry with all participants or named units; the audience picker shows what
     each unit may receive and why a choice is refused."""
-    user = _user(request)
-    case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
-    form = EntryForm(request.POST or None, user=user, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.entry_share(actor=user, case=case, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("The entry has been shared."))
-            return redirect("coordination:case_detail", pk=case.pk)
-    context = {"case": case, "form": form, "options": _audience_context(user, case, form)}
-    status = 400 if form.is_bound else 200
-    return render(request, "coordination/entry_new.html", context, status=status)
+    return _case_form_view(
+        request,
+        pk,
+        action=access.CaseAction.ADD_ENTRY,
+        form_class=EntryForm,
+        service=services.entry_share,
+        template="coordination/entry_new.html",
+        done=_("The entry has been shared."),
+        extra=lambda user, case, form: {"options": _audience_context(user, case, form)},
+    )
 
 
 @login_required
@@ -248,21 +246,7 @@ def entry_audience(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "coordination/_audience.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def participants(request: HttpRequest, pk: int) -> HttpResponse:
-    """Manage the units taking part: add one (unit, basis, categories, validity) or end one."""
-    user = _user(request)
-    case = access.get_case(user, pk, access.CaseAction.MANAGE)
-    form = ParticipantForm(request.POST or None, user=user, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_add(actor=user, case=case, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("The unit now takes part in the case."))
-            return redirect("coordination:participants", pk=case.pk)
+def _participant_rows(user: User, case: Case, form: StyledForm) -> dict[str, object]:
     rows = list(access.participants_for(user, case))
     audit.record(
         actor=user,
@@ -270,9 +254,24 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
         obj=case,
         detail={"view": "participants", "participants": [p.pk for p in rows]},
     )
-    context = {"case": case, "form": form, "participants": rows}
-    status = 400 if form.is_bound else 200
-    return render(request, "coordination/participants.html", context, status=status)
+    return {"participants": rows}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participants(request: HttpRequest, pk: int) -> HttpResponse:
+    """Manage the units taking part: add one (unit, basis, categories, validity) or end one."""
+    return _case_form_view(
+        request,
+        pk,
+        action=access.CaseAction.MANAGE,
+        form_class=ParticipantForm,
+        service=services.participant_add,
+        template="coordination/participants.html",
+        done=_("The unit now takes part in the case."),
+        then="coordination:participants",
+        extra=_participant_rows,
+    )
 
 
 @login_required
