@@ -104,6 +104,20 @@ def citizen_get_or_create(
 
 
 @transaction.atomic
+def related_person_add(
+    *, actor: User | None, citizen: Citizen, name: str, relation: str, has_custody: bool = False
+) -> RelatedPerson:
+    """Record a guardian or other person around a citizen (parents of a minor, say)."""
+    person = RelatedPerson(
+        citizen=citizen, name=(name or "").strip(), relation=relation, has_custody=has_custody
+    )
+    person.full_clean(exclude=["citizen"])
+    person.save()
+    audit.write_event(actor=actor, action=audit.Action.CREATE, obj=person, citizen_id=citizen.pk)
+    return person
+
+
+@transaction.atomic
 def case_open(
     *,
     actor: User,

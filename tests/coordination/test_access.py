@@ -257,3 +257,23 @@ def test_get_case_flags_agree_with_the_list_filter(persona, open_case) -> None:
                 continue
             flags = {a for a in CaseAction if getattr(got, f"can_{a.value}")}
             assert flags == expected, (username, case.pk)
+
+
+def test_related_person_add_validates_and_audits(kk_case) -> None:
+    from coordination.models import AuditEvent
+
+    with pytest.raises(ValidationError) as error:
+        services.related_person_add(actor=None, citizen=kk_case.citizen, name="", relation="aunt")
+    assert {"name", "relation"} <= set(error.value.error_dict)
+    person = services.related_person_add(
+        actor=None,
+        citizen=kk_case.citizen,
+        name="Mor Testesen",
+        relation="mother",
+        has_custody=True,
+    )
+    assert AuditEvent.objects.filter(
+        object_type="coordination.relatedperson",
+        object_id=str(person.pk),
+        citizen=kk_case.citizen_id,
+    ).exists()

@@ -281,10 +281,13 @@ class _Seeder:
             protected_address=spec.protected_address,
         )
         self.tally.created["citizens"] += 1
-        # No service writes related persons yet; they carry no CPR number.
         guardians = [
-            RelatedPerson.objects.create(
-                citizen=citizen, name=g.name, relation=g.relation, has_custody=g.has_custody
+            services.related_person_add(
+                actor=None,
+                citizen=citizen,
+                name=g.name,
+                relation=g.relation,
+                has_custody=g.has_custody,
             )
             for g in spec.guardians
         ]
