@@ -209,10 +209,11 @@ def held_actions(user: User, case_pk: int) -> set[str]:
         participant__unit__memberships__user=user,
         participant__unit__forums__cases=case_pk,
     ).values_list("permission__codename", "participant__unit__memberships__role")
+    actions = {a.value: a for a in CaseAction}
     return {
         codename
         for codename, role in unit_rows.union(personal_rows)
-        if codename in CaseAction._value2member_map_ and role in MEMBER_ROLES[CaseAction(codename)]
+        if codename in actions and role in MEMBER_ROLES[actions[codename]]
     }
 
 
