@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "guardian",
+    "pgtrigger",
     "django_celery_beat",
     "django_htmx",
     "accounts",
@@ -216,6 +217,30 @@ if len(CPR_HMAC_KEY) < 32:
 if CPR_HMAC_KEY.encode() in {base64.urlsafe_b64decode(k.encode()) for k in CPR_ENCRYPTION_KEYS}:
     raise ImproperlyConfigured("CPR_HMAC_KEY must differ from the encryption keys.")
 
+# --- Audit log ------------------------------------------------------------------------
+# The audit digests and seals are HMACs under a key that lives outside the database, so
+# someone holding only the database cannot rewrite the log and its seals to match.
+
+AUDIT_HMAC_KEY = _require("AUDIT_HMAC_KEY")
+if len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters.")
+if AUDIT_HMAC_KEY == CPR_HMAC_KEY:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must differ from CPR_HMAC_KEY.")
+# Events are kept this long, then purged by a daily task (Datatilsynet: a set period).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=5 * 365)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be a positive number of days.")
+# Only events older than this are sealed, so a request still committing is never skipped.
+AUDIT_SEAL_GRACE_SECONDS = env.int("AUDIT_SEAL_GRACE_SECONDS", default=300)
+AUDIT_SEAL_WINDOW = env.int("AUDIT_SEAL_WINDOW", default=10_000)
+# Anomaly report thresholds: distinct citizens outside one's own cases in a day, and the
+# working day (local time, Monday to Friday) outside which access is reported.
+AUDIT_ANOMALY_CITIZENS_PER_DAY = env.int("AUDIT_ANOMALY_CITIZENS_PER_DAY", default=20)
+AUDIT_WORKDAY_START_HOUR = env.int("AUDIT_WORKDAY_START_HOUR", default=7)
+AUDIT_WORKDAY_END_HOUR = env.int("AUDIT_WORKDAY_END_HOUR", default=18)
+if not 0 <= AUDIT_WORKDAY_START_HOUR < AUDIT_WORKDAY_END_HOUR <= 24:
+    raise ImproperlyConfigured("AUDIT_WORKDAY_START_HOUR must come before AUDIT_WORKDAY_END_HOUR.")
+
 # --- E-mail ---------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
@@ -249,6 +274,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installed into django-celery-beat's tables by its scheduler at start.
 CELERY_BEAT_SCHEDULE = {
     "expire-grants": {"task": "coordination.tasks.expire_grants", "schedule": 60.0},
+    "seal-audit": {"task": "coordination.tasks.seal_audit", "schedule": 300.0},
+    "purge-audit": {"task": "coordination.tasks.purge_audit", "schedule": 24 * 60 * 60.0},
 }
 
 # --- Demo -----------------------------------------------------------------------------

@@ -4,21 +4,31 @@ Writes are audited by their service, inside the same transaction as the write
 (`write_event`). Reads are collected during the request (`record`) and inserted in one
 bulk insert by `AuditMiddleware` when the view has finished; if that insert fails, the
 response is replaced by an error page, so no personal data leaves unaudited (fail closed).
-Outside a request (tasks, commands, tests calling services) `record` inserts at once.
+Outside a request (tasks, commands, tests calling services) `record` inserts at once;
+such events carry no actor and stand for the system.
+
+Every event is signed before its insert (`event_digest`, a keyed HMAC over its content), and
+`coordination.seals` chains the digests of committed events into seals.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
+import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import DatabaseError, models
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.ipv6 import clean_ipv6_address
 
 from coordination.models.audit import AuditEvent
 
@@ -39,6 +49,64 @@ class _RequestContext:
 
 
 _current: ContextVar[_RequestContext | None] = ContextVar("samraad_audit_request", default=None)
+
+
+# The columns a digest covers: everything an event says, but its id (assigned by the
+# insert, and covered by the seal instead) and the digest itself.
+DIGEST_FIELDS = (
+    "uid",
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_unit_id",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "citizen_id",
+    "case_id",
+    "categories",
+    "purpose",
+    "legal_basis",
+    "detail",
+    "request_id",
+    "ip",
+)
+
+
+def hmac_hex(payload: bytes) -> str:
+    return hmac.new(settings.AUDIT_HMAC_KEY.encode(), payload, hashlib.sha256).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def digest_of(values: Mapping[str, Any]) -> str:
+    """The keyed HMAC of an event's content (DIGEST_FIELDS, by attribute name)."""
+    canonical = [_canonical(values[name]) for name in DIGEST_FIELDS]
+    payload = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hmac_hex(payload.encode())
+
+
+def event_digest(event: AuditEvent) -> str:
+    """The digest of an event object, as stored on insert and recomputed by verify_audit."""
+    return digest_of({name: getattr(event, name) for name in DIGEST_FIELDS})
+
+
+def _normalised_ip(ip: str | None) -> str | None:
+    # The column stores IPv6 addresses in their clean form; sign what will be stored.
+    if not ip:
+        return None
+    return clean_ipv6_address(ip) if ":" in ip else ip
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    for event in events:
+        event.digest = event_digest(event)
+    AuditEvent.objects.bulk_create(events)
 
 
 def _references(obj: models.Model | None) -> dict[str, Any]:
@@ -87,11 +155,13 @@ def build_event(
         action=action,
         outcome=outcome,
         categories=sorted(set(categories)),
-        purpose=purpose,
+        purpose=str(purpose),
         legal_basis=legal_basis,
-        detail=detail or {},
+        # Stored as JSON and signed as JSON: turn dates and lazy strings into text first, so
+        # the signed content is exactly what the database gives back.
+        detail=json.loads(json.dumps(detail or {}, default=str)),
         request_id=context.request_id if context else "",
-        ip=context.ip if context else None,
+        ip=_normalised_ip(context.ip) if context else None,
         **refs,
     )
 
@@ -99,7 +169,7 @@ def build_event(
 def write_event(**kwargs: Any) -> AuditEvent:
     """Insert one event now: for writes, inside the service's own transaction."""
     event = build_event(**kwargs)
-    event.save(force_insert=True)
+    _insert([event])
     return event
 
 
@@ -111,7 +181,7 @@ def record(**kwargs: Any) -> None:
 def record_many(events: list[AuditEvent]) -> None:
     context = _current.get()
     if context is None:
-        AuditEvent.objects.bulk_create(events)
+        _insert(events)
     else:
         context.pending.extend(events)
 
@@ -139,7 +209,7 @@ class AuditMiddleware:
             response = self.get_response(request)
             if context.pending:
                 try:
-                    AuditEvent.objects.bulk_create(context.pending)
+                    _insert(context.pending)
                 except DatabaseError:
                     # Never show what we could not log. The reason goes to the server log;
                     # the event itself carries personal references, so it is not logged.

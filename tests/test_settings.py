@@ -17,6 +17,7 @@ GOOD = {
     "CELERY_BROKER_URL": "memory://",
     "CPR_ENCRYPTION_KEYS": "ZGV2LWNwci1lbmNyeXB0aW9uLWtleS0zMmJ5dGVzISE=",
     "CPR_HMAC_KEY": "h" * 40,
+    "AUDIT_HMAC_KEY": "a" * 40,
 }
 
 
@@ -52,6 +53,10 @@ def test_good_production_settings_start() -> None:
         ({"CPR_ENCRYPTION_KEYS": "not-a-key"}, "CPR_ENCRYPTION_KEYS entry 1"),
         ({"CPR_ENCRYPTION_KEYS": "<unset>"}, "CPR_ENCRYPTION_KEYS must hold"),
         ({"CPR_HMAC_KEY": "short"}, "CPR_HMAC_KEY must be at least 32"),
+        ({"AUDIT_HMAC_KEY": "<unset>"}, "AUDIT_HMAC_KEY must be set"),
+        ({"AUDIT_HMAC_KEY": "short"}, "AUDIT_HMAC_KEY must be at least 32"),
+        ({"AUDIT_HMAC_KEY": "h" * 40}, "AUDIT_HMAC_KEY must differ"),
+        ({"AUDIT_RETENTION_DAYS": "0"}, "AUDIT_RETENTION_DAYS"),
         (
             {"CELERY_BROKER_URL": "<unset>", "REDIS_URL": "<unset>"},
             "CELERY_BROKER_URL or REDIS_URL",

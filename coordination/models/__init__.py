@@ -1,5 +1,5 @@
 from coordination.models.actions import Action
-from coordination.models.audit import AuditEvent
+from coordination.models.audit import AuditEvent, AuditSample, AuditSampleItem, AuditSeal
 from coordination.models.cases import Case, CaseParticipant, Contact, Entry
 from coordination.models.choices import ALL_CATEGORIES, Category, EffortType, LegalBasis
 from coordination.models.citizens import Citizen, RelatedPerson
@@ -16,6 +16,9 @@ __all__ = [
     "ALL_CATEGORIES",
     "Action",
     "AuditEvent",
+    "AuditSample",
+    "AuditSampleItem",
+    "AuditSeal",
     "Case",
     "CaseGroupObjectPermission",
     "CaseParticipant",
