@@ -26,6 +26,8 @@ from accounts.models import Membership, Unit, User
 from coordination import audit, policy
 from coordination.models import (
     Action,
+    AuditEvent,
+    AuditSample,
     Case,
     CaseGroupObjectPermission,
     CaseParticipant,
@@ -38,7 +40,7 @@ from coordination.models import (
     Forum,
     LegalBasis,
 )
-from coordination.querysets import CaseQuerySet, ContactQuerySet
+from coordination.querysets import AuditEventQuerySet, CaseQuerySet, ContactQuerySet
 
 
 class CaseAction(enum.StrEnum):
@@ -91,6 +93,10 @@ OPEN_CASE_ROLES = frozenset({_R.COORDINATOR, _R.CASEWORKER, _R.CONTACT})
 # and who reviews it afterwards (the unit's coordinators).
 EMERGENCY_ROLES = frozenset({_R.COORDINATOR, _R.CASEWORKER})
 EMERGENCY_REVIEW_ROLES = frozenset({_R.COORDINATOR})
+
+# Who reads the audit log (LEGAL.md 5): auditors. They see the log, never case content, and
+# system administrators do not see the log (separation of duties).
+AUDIT_ROLES = frozenset({_R.AUDITOR})
 
 
 def _is_active_user(user: Any) -> bool:
@@ -498,3 +504,37 @@ def actions_for(user: User, case: Case) -> QuerySet[Action]:
         .filter(status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
         .select_related("responsible", "responsible_unit")
     )
+
+
+# --- The audit log -----------------------------------------------------------------------
+
+
+def may_audit(user: User) -> bool:
+    """Whether `user` currently holds an auditor membership."""
+    if not _is_active_user(user):
+        return False
+    return Membership.objects.filter(user=user, role__in=AUDIT_ROLES).exists()
+
+
+def require_auditor(user: User, what: str) -> None:
+    """Refuse (403, audited) anyone but an auditor; `what` names the page for the log."""
+    if not may_audit(user):
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": "audit_log", "view": what},
+        )
+        raise PermissionDenied
+
+
+def audit_events_for(user: User) -> AuditEventQuerySet:
+    """The audit events an auditor may read: all of them. Anyone else is refused (403)."""
+    require_auditor(user, "audit_events")
+    return AuditEvent.objects.all()  # type: ignore[return-value]
+
+
+def audit_samples_for(user: User) -> QuerySet[AuditSample]:
+    """The review samples (stikprøver) an auditor may read and conclude: all of them."""
+    require_auditor(user, "audit_samples")
+    return AuditSample.objects.select_related("drawn_by")

@@ -1,16 +1,22 @@
-"""FilterSets shared by the HTML lists and (later) the API."""
+"""FilterSets shared by the HTML lists and the API."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from coordination import access
-from coordination.models import Case, Forum
+from coordination import access, cpr
+from coordination.models import AuditEvent, Case, Citizen, Forum
+from coordination.querysets import _REFERENCE_RE
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -39,3 +45,104 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return queryset.search(value)  # type: ignore[attr-defined,no-any-return]
+
+
+class MomentField(forms.CharField):
+    """A date (2026-11-27) or an ISO 8601 time with offset; a date means its local midnight."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:  # type: ignore[override]
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        try:
+            moment = parse_datetime(text)
+            day = None if moment else parse_date(text)
+        except ValueError:
+            moment = day = None
+        if moment is None and day is None:
+            raise ValidationError(
+                _("Give a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM+01:00)."), code="invalid"
+            )
+        if moment is None:
+            assert day is not None  # noqa: S101 (narrowing only)
+            moment = dt.datetime.combine(day, dt.time.min)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+
+
+class MomentFilter(django_filters.Filter):
+    field_class = MomentField
+
+
+class CaseReferenceField(forms.CharField):
+    """A case reference (SAG-000042, or just 42), as the case's id."""
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        match = _REFERENCE_RE.match(text)
+        if not match:
+            raise ValidationError(_("Give a case reference such as SAG-000042."), code="invalid")
+        return int(match.group(1))
+
+
+class CaseReferenceFilter(django_filters.Filter):
+    field_class = CaseReferenceField
+
+
+class CprField(forms.CharField):
+    """A CPR number, normalised to ten digits (only ever read from a POST body)."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return cpr.normalise(text) if text else ""
+
+
+class CprFilter(django_filters.Filter):
+    field_class = CprField
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    """The auditor's filters: user, case, action, outcome, period and (by CPR) citizen."""
+
+    user = django_filters.CharFilter(
+        label=_("User"), method="filter_user", max_length=150, help_text=_("Username or user id")
+    )
+    case = CaseReferenceFilter(
+        label=_("Case"), field_name="case_id", max_length=20, help_text=_("SAG-000042 or 42")
+    )
+    action = django_filters.ChoiceFilter(
+        label=_("Action"), choices=AuditEvent.Action.choices, empty_label=_("All actions")
+    )
+    outcome = django_filters.ChoiceFilter(
+        label=_("Outcome"), choices=AuditEvent.Outcome.choices, empty_label=_("All outcomes")
+    )
+    since = MomentFilter(label=_("From"), method="filter_since")
+    until = MomentFilter(
+        label=_("To"), method="filter_until", help_text=_("A date includes the whole day")
+    )
+    cpr = CprFilter(label=_("Citizen's CPR number"), method="filter_cpr")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["user", "case", "action", "outcome", "since", "until", "cpr"]
+
+    def filter_user(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> Any:
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(actor_id=int(value))
+        return queryset.filter(actor_username=value)
+
+    def filter_since(self, queryset: QuerySet[AuditEvent], name: str, value: dt.datetime) -> Any:
+        return queryset.filter(occurred_at__gte=value)
+
+    def filter_until(self, queryset: QuerySet[AuditEvent], name: str, value: dt.datetime) -> Any:
+        raw = str(self.data.get("until", "")).strip()
+        if parse_date(raw) is not None and "T" not in raw:
+            value += dt.timedelta(days=1)  # a date includes its whole day
+        return queryset.filter(occurred_at__lt=value)
+
+    def filter_cpr(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> Any:
+        return queryset.filter(citizen_id__in=Citizen.objects.by_cpr(value).values("pk"))

@@ -60,3 +60,23 @@ class CitizenQuerySet(models.QuerySet[Any]):
         from coordination import cpr
 
         return self.filter(cpr_index=cpr.blind_index(digits))
+
+
+# Actions that read personal data: what a citizen's insight report calls look-ups.
+READ_ACTIONS = ("view", "list", "search", "export", "print")
+
+
+class AuditEventQuerySet(models.QuerySet[Any]):
+    def reads(self) -> AuditEventQuerySet:
+        return self.filter(action__in=READ_ACTIONS, outcome="ok")
+
+    def in_period(self, since: dt.datetime | None, until: dt.datetime | None) -> AuditEventQuerySet:
+        queryset = self
+        if since is not None:
+            queryset = queryset.filter(occurred_at__gte=since)
+        if until is not None:
+            queryset = queryset.filter(occurred_at__lt=until)
+        return queryset
+
+    def for_log(self) -> AuditEventQuerySet:
+        return self.select_related("actor_unit").order_by("-pk")

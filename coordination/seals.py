@@ -225,8 +225,11 @@ def audit_verify(progress: Callable[[int], None] | None = None) -> Verification:
 
     def report_stray() -> None:
         if stray:
-            which = f"event {stray[0]} lies" if len(stray) == 1 else (
-                f"events {stray[0]}-{stray[-1]} lie")
+            which = (
+                f"event {stray[0]} lies"
+                if len(stray) == 1
+                else (f"events {stray[0]}-{stray[-1]} lie")
+            )
             report(Problem("event_inserted", f"{which} outside every sealed window (inserted, "
                            "or their seal was removed)", event_id=stray[0]))  # fmt: skip
             stray.clear()

@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coordination.querysets import AuditEventQuerySet
+
 
 def _no_truncate(name: str) -> pgtrigger.Trigger:
     # pgtrigger's Protect has no statement-level form for TRUNCATE; this is that form.
@@ -106,6 +108,8 @@ class AuditEvent(models.Model):
     # Signed with the rest, so that every digest is unique: a copied row is refused by the
     # unique constraint, and one slipped in with the constraint dropped is named by verify.
     uid = models.UUIDField(_("event uid"), default=uuid.uuid4, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

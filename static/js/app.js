@@ -5,6 +5,13 @@
   if (window.DKFDS) {
     window.DKFDS.init();
   }
+  // Print buttons (the insight report): CSP allows no inline onclick.
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target instanceof Element && target.closest("[data-print]")) {
+      window.print();
+    }
+  });
   if (window.htmx && window.DKFDS) {
     window.htmx.onLoad(function (elt) {
       if (elt === document.body) {

@@ -44,10 +44,10 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(seals.describe(result), indent=2))
         else:
+            through = result.purged_through
+            purged = f", purged through event {through}" if through else ""
             self.stdout.write(
-                f"{result.events} events, {result.seals} seals"
-                + (f", purged through event {result.purged_through}" if result.purged_through else "")
-                + f"; newest seal {result.head}"
+                f"{result.events} events, {result.seals} seals{purged}; newest seal {result.head}"
             )
             for problem in result.problems[: self.shown]:
                 self.stdout.write(f"  {problem.kind:16} {problem.message}")

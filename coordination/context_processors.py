@@ -1,0 +1,17 @@
+"""Template context every page needs: which parts of the menu the user may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from coordination import access
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    # Lazy: pages without the menu (login, errors) never run the query.
+    return {"nav_auditor": lambda: access.may_audit(user)}  # type: ignore[arg-type]

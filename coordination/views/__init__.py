@@ -1,0 +1,1 @@
+"""HTML views, by area: `cases` (the case work) and `audit` (the auditors' pages)."""
