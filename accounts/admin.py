@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import Membership, Organisation, Unit, User
+from coordination.admin import AuditedAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -18,19 +19,19 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     inlines = [MembershipInline]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ["name", "org_type", "municipality_code"]
     list_filter = ["org_type"]
     search_fields = ["name"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdmin):
     list_display = ["name", "unit_type", "organisation", "municipality"]
     list_filter = ["unit_type", "organisation"]
     search_fields = ["name"]
@@ -38,7 +39,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "unit", "role", "created_at"]
     list_filter = ["role", "unit__unit_type"]
     search_fields = ["user__username", "unit__name"]

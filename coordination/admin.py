@@ -7,9 +7,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from coordination import audit
 from coordination.models import (
     Action,
-    AuditEvent,
     Case,
     CaseGroupObjectPermission,
     CaseParticipant,
@@ -25,7 +25,54 @@ from coordination.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin pages log what they show, like every other page: one event per object on a
+    list page (with its case and citizen, where it has them), one for a change page."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            detail = {"view": "admin_changelist", "model": self.model._meta.label_lower}
+            audit.record_many(
+                [
+                    audit.build_event(
+                        actor=request.user,  # type: ignore[arg-type]
+                        action=audit.Action.LIST,
+                        obj=obj,
+                        purpose="administration",
+                        detail=detail,
+                    )
+                    for obj in changelist.result_list
+                ]
+                or [
+                    audit.build_event(
+                        actor=request.user,  # type: ignore[arg-type]
+                        action=audit.Action.LIST,
+                        purpose="administration",
+                        detail=detail,
+                    )
+                ]
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if original is not None:
+            audit.record(
+                actor=request.user,  # type: ignore[arg-type]
+                action=audit.Action.VIEW,
+                obj=original,
+                purpose="administration",
+                detail={"view": "admin_change"},
+            )
+        return response
+
+
+class ReadOnlyAdmin(AuditedAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -37,7 +84,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Forum)
-class ForumAdmin(admin.ModelAdmin):
+class ForumAdmin(AuditedAdmin):
     list_display = ["name", "effort_type", "municipality", "default_legal_basis"]
     list_filter = ["effort_type"]
     search_fields = ["name", "municipality"]
@@ -65,12 +112,14 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseParticipant)
 class CaseParticipantAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
     list_display = ["case", "unit", "role", "legal_basis", "valid_from", "valid_until"]
     list_filter = ["role", "legal_basis"]
 
 
 @admin.register(Contact)
 class ContactAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
     list_display = ["case", "kind", "result", "occurred_at", "unit"]
     list_filter = ["kind", "result"]
     fields = ["case", "kind", "result", "occurred_at", "unit"]
@@ -78,23 +127,10 @@ class ContactAdmin(ReadOnlyAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
     list_display = ["case", "category", "legal_basis", "author_unit", "created_at"]
     list_filter = ["category", "legal_basis"]
     fields = ["case", "category", "legal_basis", "author_unit", "audience_all", "created_at"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = [
-        "occurred_at",
-        "actor_username",
-        "action",
-        "outcome",
-        "object_type",
-        "object_id",
-    ]
-    list_filter = ["action", "outcome"]
-    search_fields = ["actor_username", "request_id"]
 
 
 @admin.register(Consent)
@@ -106,18 +142,21 @@ class ConsentAdmin(ReadOnlyAdmin):
 
 @admin.register(ConsentDecision)
 class ConsentDecisionAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
     list_display = ["case", "situation", "decided_at"]
     fields = ["case", "situation", "decided_at"]
 
 
 @admin.register(EmergencyAccess)
 class EmergencyAccessAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
     list_display = ["case", "user", "unit", "started_at", "expires_at", "reviewed_at"]
     fields = ["case", "user", "unit", "started_at", "expires_at", "reviewed_at"]
 
 
 @admin.register(Action)
 class ActionAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
     list_display = ["case", "responsible_unit", "due_at", "status"]
     list_filter = ["status"]
     fields = ["case", "responsible_unit", "due_at", "status"]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.ipv6 import clean_ipv6_address
 
@@ -120,6 +120,8 @@ def _references(obj: models.Model | None) -> dict[str, Any]:
     elif label == "coordination.case":
         refs["case_id"] = obj.pk
         refs["citizen_id"] = obj.citizen_id  # type: ignore[attr-defined]
+    elif hasattr(obj, "citizen_id"):
+        refs["citizen_id"] = obj.citizen_id
     elif hasattr(obj, "case_id"):
         refs["case_id"] = obj.case_id
         case = getattr(obj, "case", None)
@@ -186,12 +188,42 @@ def record_many(events: list[AuditEvent]) -> None:
         context.pending.extend(events)
 
 
+def record_shown(
+    user: User,
+    action: str,
+    citizen_ids: Iterable[int | None],
+    *,
+    purpose: str,
+    detail: dict[str, Any],
+) -> None:
+    """Note a list or report: one event per distinct citizen shown, or one without a citizen
+    when none is (so that the look-up itself, with its criterion, is always logged)."""
+    shown = sorted({pk for pk in citizen_ids if pk})
+    record_many(
+        [
+            build_event(actor=user, action=action, citizen_id=pk, purpose=purpose, detail=detail)
+            for pk in shown
+        ]
+        or [build_event(actor=user, action=action, purpose=purpose, detail=detail)]
+    )
+
+
 def _request_id(request: HttpRequest) -> str:
     supplied = request.headers.get("X-Request-ID", "")
     try:
         return str(uuid.UUID(supplied))
     except ValueError:
         return str(uuid.uuid4())
+
+
+def _audit_failed(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "The audit log could not be written, so nothing is shown."}, status=503
+        )
+    response = TemplateResponse(request, "audit_failed.html", status=503)
+    response.render()
+    return response
 
 
 class AuditMiddleware:
@@ -216,8 +248,7 @@ class AuditMiddleware:
                     logger.exception(
                         "Audit insert failed; response withheld (request %s)", context.request_id
                     )
-                    response = TemplateResponse(request, "audit_failed.html", status=503)
-                    response.render()
+                    response = _audit_failed(request)
         finally:
             _current.reset(token)
         response["X-Request-ID"] = context.request_id

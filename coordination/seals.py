@@ -272,8 +272,9 @@ def _position(problem: Problem) -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def triggers_suspended() -> Iterator[None]:
-    """Lift the append-only triggers for the current transaction only.
+def triggers_suspended(*, truncate: bool = False) -> Iterator[None]:
+    """Lift the append-only triggers for the current transaction only (`truncate` also
+    lifts the TRUNCATE guard: only the test suite's table flush asks for that).
 
     PostgreSQL: pgtrigger's ignore, which marks the session's statements so the triggers let
     them through. SQLite: drop the triggers and create them again from their own SQL before
@@ -281,10 +282,12 @@ def triggers_suspended() -> Iterator[None]:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("triggers may only be suspended inside a transaction")
     if connection.vendor == "postgresql":
-        with pgtrigger.ignore(
-            "coordination.AuditEvent:audit_event_append_only",
-            "coordination.AuditSeal:audit_seal_append_only",
-        ):
+        uris = ["coordination.AuditEvent:audit_event_append_only",
+                "coordination.AuditSeal:audit_seal_append_only"]  # fmt: skip
+        if truncate:
+            uris += ["coordination.AuditEvent:audit_event_no_truncate",
+                     "coordination.AuditSeal:audit_seal_no_truncate"]  # fmt: skip
+        with pgtrigger.ignore(*uris):
             yield
         return
     with connection.cursor() as cursor:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -39,27 +38,6 @@ LOG_PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
 ANOMALY_DEFAULT_DAYS = 30
 FILTER_FIELDS = ("user", "case", "action", "outcome", "since", "until", "cpr")
-
-
-def record_shown(
-    user: User,
-    action: str,
-    citizen_ids: Iterable[int | None],
-    *,
-    purpose: str,
-    detail: dict[str, Any],
-) -> None:
-    """Audit an auditor's read: one event per distinct citizen shown (or one without)."""
-    shown = sorted({pk for pk in citizen_ids if pk})
-    audit.record_many(
-        [
-            audit.build_event(
-                actor=user, action=action, citizen_id=pk, purpose=purpose, detail=detail
-            )
-            for pk in shown
-        ]
-        or [audit.build_event(actor=user, action=action, purpose=purpose, detail=detail)]
-    )
 
 
 def _criterion(filterset: AuditEventFilter) -> dict[str, str]:
@@ -94,7 +72,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     rows = list(events[: LOG_PAGE_SIZE + 1])
     has_more, rows = len(rows) > LOG_PAGE_SIZE, rows[:LOG_PAGE_SIZE]
     criterion = _criterion(filterset)
-    record_shown(
+    audit.record_shown(
         user,
         audit.Action.SEARCH if criterion else audit.Action.LIST,
         (e.citizen_id for e in rows),
@@ -127,7 +105,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if status != 200:
         return render(request, "coordination/audit/log.html", {"filter": filterset}, status=400)
     rows = list(events[:EXPORT_MAX_ROWS])
-    record_shown(
+    audit.record_shown(
         user,
         audit.Action.EXPORT,
         (e.citizen_id for e in rows),
@@ -195,7 +173,7 @@ def audit_anomalies(request: HttpRequest) -> HttpResponse:
     since = dt.datetime.combine(since_day, dt.time.min, tzinfo=zone)
     until = dt.datetime.combine(until_day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     report = reports.anomalies(events, since=since, until=until)
-    record_shown(
+    audit.record_shown(
         user,
         audit.Action.VIEW,
         report.citizen_ids,
@@ -228,7 +206,7 @@ def audit_samples(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(n)d events were drawn for review.") % {"n": sample.size})
             return redirect("coordination:audit_sample", pk=sample.pk)
     rows = list(samples[:100])
-    record_shown(
+    audit.record_shown(
         user,
         audit.Action.LIST,
         (),
@@ -269,7 +247,7 @@ def audit_sample(request: HttpRequest, pk: int) -> HttpResponse:
         form.item_pk = item.pk  # type: ignore[attr-defined]
     for item in items:
         item.event = events.get(item.event_id)  # type: ignore[assignment]  # None when purged
-    record_shown(
+    audit.record_shown(
         user,
         audit.Action.VIEW,
         (e.citizen_id for e in events.values()),
@@ -301,7 +279,7 @@ def audit_insight(request: HttpRequest) -> HttpResponse:
     form = InsightForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
         if form.is_bound:
-            record_shown(
+            audit.record_shown(
                 user,
                 audit.Action.SEARCH,
                 (),

@@ -1,0 +1,1 @@
+"""REST API v1 (the contract is ../shared/docs/API.md)."""
