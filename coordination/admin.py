@@ -56,20 +56,31 @@ class AuditedAdmin(admin.ModelAdmin):
             )
         return response
 
+    def _record_object(self, request: HttpRequest, response: Any, key: str, view: str) -> Any:
+        obj = getattr(response, "context_data", {}).get(key)
+        if obj is not None:
+            audit.record(
+                actor=request.user,  # type: ignore[arg-type]
+                action=audit.Action.VIEW,
+                obj=obj,
+                purpose="administration",
+                detail={"view": view},
+            )
+        return response
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> Any:
         response = super().change_view(request, object_id, form_url, extra_context)
-        original = getattr(response, "context_data", {}).get("original")
-        if original is not None:
-            audit.record(
-                actor=request.user,  # type: ignore[arg-type]
-                action=audit.Action.VIEW,
-                obj=original,
-                purpose="administration",
-                detail={"view": "admin_change"},
-            )
-        return response
+        return self._record_object(request, response, "original", "admin_change")
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        response = super().history_view(request, object_id, extra_context)
+        return self._record_object(request, response, "object", "admin_history")
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        response = super().delete_view(request, object_id, extra_context)
+        return self._record_object(request, response, "object", "admin_delete")
 
 
 class ReadOnlyAdmin(AuditedAdmin):

@@ -32,7 +32,7 @@ from coordination.forms import (
     StyledForm,
     apply_service_errors,
 )
-from coordination.models import Case, Category
+from coordination.models import Case, CaseParticipant, Category
 
 CASE_LIST_PAGE_SIZE = 25
 CRITERIA = ("q", "forum", "status")
@@ -91,14 +91,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-@login_required
-@require_GET
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The case page: citizen summary, participants, consents, contact timeline, entries."""
-    user = _user(request)
-    case = access.get_case(user, pk)
-    entries = list(access.entries_for(user, case).prefetch_related("audience"))
-    contacts = list(access.contacts_for(user, case).timeline())
+def _record_case_view(
+    user: User, case: Case, *, categories: list[str] | None = None, detail: dict[str, object]
+) -> CaseParticipant | None:
+    """Audit a page that shows a case: with the unit, basis and purpose the user acts on."""
     participation = access.acting_participation(user, case)
     audit.record(
         actor=user,
@@ -109,6 +105,23 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         purpose=policy.access_purpose(
             case.forum.effort_type, emergency=bool(participation and participation.emergency)
         ),
+        categories=categories or (),
+        detail=detail,
+    )
+    return participation
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page: citizen summary, participants, consents, contact timeline, entries."""
+    user = _user(request)
+    case = access.get_case(user, pk)
+    entries = list(access.entries_for(user, case).prefetch_related("audience"))
+    contacts = list(access.contacts_for(user, case).timeline())
+    participation = _record_case_view(
+        user,
+        case,
         categories=[entry.category for entry in entries],
         detail={"entries": [entry.pk for entry in entries], "contacts": len(contacts)},
     )
@@ -186,6 +199,8 @@ def _case_form_view(
             messages.success(request, done)
             return redirect(then, pk=case.pk)
     context = {"case": case, "form": form, **(extra(user, case, form) if extra else {})}
+    view = request.resolver_match.url_name if request.resolver_match else ""
+    _record_case_view(user, case, detail={"view": view})
     status = 400 if form.is_bound else 200
     return render(request, template, context, status=status)
 
@@ -247,14 +262,7 @@ def entry_audience(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _participant_rows(user: User, case: Case, form: StyledForm) -> dict[str, object]:
-    rows = list(access.participants_for(user, case))
-    audit.record(
-        actor=user,
-        action=audit.Action.VIEW,
-        obj=case,
-        detail={"view": "participants", "participants": [p.pk for p in rows]},
-    )
-    return {"participants": rows}
+    return {"participants": list(access.participants_for(user, case))}
 
 
 @login_required
@@ -404,6 +412,11 @@ def emergency_reviews(request: HttpRequest) -> HttpResponse:
                 detail={"view": "emergency_reviews"},
             )
             for row in rows
+        ]
+        or [
+            audit.build_event(
+                actor=user, action=audit.Action.LIST, detail={"view": "emergency_reviews"}
+            )
         ]
     )
     status = 400 if form.is_bound else 200
