@@ -14,7 +14,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from coordination import access, cpr
+from coordination import access
+from coordination.forms import CprField, StyledForm
 from coordination.models import AuditEvent, Case, Citizen, Forum
 from coordination.querysets import _REFERENCE_RE
 
@@ -92,14 +93,6 @@ class CaseReferenceFilter(django_filters.Filter):
     field_class = CaseReferenceField
 
 
-class CprField(forms.CharField):
-    """A CPR number, normalised to ten digits (only ever read from a POST body)."""
-
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
-        return cpr.normalise(text) if text else ""
-
-
 class CprFilter(django_filters.Filter):
     field_class = CprField
 
@@ -128,6 +121,7 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["user", "case", "action", "outcome", "since", "until", "cpr"]
+        form = StyledForm
 
     def filter_user(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> Any:
         value = value.strip()

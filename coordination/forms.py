@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access, cpr, policy
-from coordination.filters import CprField
 from coordination.models import (
     AuditEvent,
     AuditSampleItem,
@@ -55,6 +54,14 @@ class StyledForm(forms.Form):
                 widget.attrs["aria-invalid"] = "true"
                 described = widget.attrs.get("aria-describedby", "")
                 widget.attrs["aria-describedby"] = f"{described} id_{name}-error".strip()
+
+
+class CprField(forms.CharField):
+    """A CPR number, normalised to ten digits (only ever read from a POST body)."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return cpr.normalise(text) if text else ""
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -143,16 +143,20 @@ def _day(raw: str | None, default: dt.date) -> dt.date:
         return default
 
 
-def _chart(per_day: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bars for the events-per-day chart, drawn as inline SVG by the template."""
+def _chart(per_day: list[dict[str, Any]], first: dt.date, last: dt.date) -> dict[str, Any]:
+    """Bars for the events-per-day chart (every day of the period, empty days too), drawn as
+    inline SVG by the template."""
     height, width = 120, 12
+    counts = {d["day"]: d for d in per_day}
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     peak = max((d["reads"] + d["denied"] for d in per_day), default=0) or 1
     bars = []
-    for index, d in enumerate(per_day):
-        reads = round(height * d["reads"] / peak)
-        denied = round(height * d["denied"] / peak)
-        bars.append({"x": index * (width + 2), "day": d["day"], "reads": d["reads"],
-                     "denied": d["denied"], "reads_h": reads, "denied_h": denied,
+    for index, day in enumerate(days):
+        row = counts.get(day, {"reads": 0, "denied": 0})
+        reads = round(height * row["reads"] / peak)
+        denied = round(height * row["denied"] / peak)
+        bars.append({"x": index * (width + 2), "day": day, "reads": row["reads"],
+                     "denied": row["denied"], "reads_h": reads, "denied_h": denied,
                      "reads_y": height - reads, "denied_y": height - reads - denied})  # fmt: skip
     return {"bars": bars, "height": height, "width": max(len(bars) * (width + 2), 1), "peak": peak}
 
@@ -184,7 +188,7 @@ def audit_anomalies(request: HttpRequest) -> HttpResponse:
         "report": report,
         "since_day": since_day,
         "until_day": until_day,
-        "chart": _chart(report.per_day),
+        "chart": _chart(report.per_day, since_day, until_day),
         "threshold": settings.AUDIT_ANOMALY_CITIZENS_PER_DAY,
     }
     return render(request, "coordination/audit/anomalies.html", context)

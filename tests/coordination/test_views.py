@@ -559,7 +559,7 @@ def test_raw_cpr_digits_appear_nowhere_in_the_database(kk_case: Case) -> None:
     digits = kk_case.citizen.full_cpr()
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the schema
+            cursor.execute(f'SELECT * FROM "{table}"')  # table names from the schema
             for row in cursor.fetchall():
                 assert not any(digits in str(value) for value in row), table
 
