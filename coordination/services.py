@@ -888,6 +888,8 @@ def audit_sample_conclude(
     """Record the reviewer's conclusion on one drawn event."""
     if not access.audit_samples_for(actor).filter(pk=item.sample_id).exists():
         raise PermissionDenied
+    if item.reviewed_at is not None:
+        raise ValidationError(_("This event has already been reviewed."))
     if conclusion not in AuditSampleItem.Conclusion.values or conclusion == "pending":
         raise ValidationError({"conclusion": _("Choose a conclusion.")})
     note = (note or "").strip()

@@ -40,7 +40,6 @@ EXEMPT = {
     "admin:jsi18n": "translations for the admin's scripts",
     "admin:autocomplete": "unit and organisation names (no personal data)",
     "admin:view_on_site": "a redirect",
-    "coordination:audit_insight": "GET shows the empty form (the POSTed report: test_audit_views)",
     "coordination:case_new": "GET shows the empty form",
     "coordination:emergency_access": "GET shows the empty form",
     "coordination:entry_audience": "unit names and policy reasons, inside the audited entry page",

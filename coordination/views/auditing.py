@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,7 +67,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     filterset, events, status = _filtered(request, user)
     before = request.POST.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit() and len(before) <= 18:
         events = events.filter(pk__lt=int(before))
     rows = list(events[: LOG_PAGE_SIZE + 1])
     has_more, rows = len(rows) > LOG_PAGE_SIZE, rows[:LOG_PAGE_SIZE]
@@ -238,7 +238,10 @@ def audit_sample(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form: StyledForm | None = None
     if request.method == "POST":
-        item = get_object_or_404(AuditSampleItem, sample=sample, pk=request.POST.get("item", ""))
+        raw_item = request.POST.get("item", "")
+        if not (raw_item.isascii() and raw_item.isdigit() and len(raw_item) <= 18):
+            raise Http404
+        item = get_object_or_404(AuditSampleItem, sample=sample, pk=int(raw_item))
         form = SampleConclusionForm(request.POST)
         if form.is_valid():
             try:
@@ -282,14 +285,19 @@ def audit_insight(request: HttpRequest) -> HttpResponse:
     events = access.audit_events_for(user)
     form = InsightForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
+        # The form alone, or a CPR number that is invalid or matches no one: still a look-up.
+        criterion = {}
         if form.is_bound:
-            audit.record_shown(
-                user,
-                audit.Action.SEARCH,
-                (),
-                purpose="audit:insight",
-                detail={"view": "audit_insight", "criterion": {"cpr": "no match"}},
-            )
+            # clean() sets "citizen" (None when no one matches) only for a well-formed number.
+            matched = "citizen" in getattr(form, "cleaned_data", {})
+            criterion["cpr"] = "no match" if matched else "invalid"
+        audit.record_shown(
+            user,
+            audit.Action.SEARCH if form.is_bound else audit.Action.VIEW,
+            (),
+            purpose="audit:insight",
+            detail={"view": "audit_insight", "criterion": criterion},
+        )
         status = 400 if form.is_bound else 200
         template = "coordination/audit/insight_form.html"
         return render(request, template, {"form": form}, status=status)
