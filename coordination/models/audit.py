@@ -120,6 +120,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time_idx"),
             models.Index(fields=["case", "-occurred_at"], name="audit_case_time_idx"),
             models.Index(fields=["action", "-occurred_at"], name="audit_action_time_idx"),
+            # The auditor's log filters by username and shows newest first (by id): without
+            # this, a rare username meant walking the whole log backwards.
+            models.Index(fields=["actor_username", "-id"], name="audit_username_id_idx"),
+            models.Index(fields=["citizen", "-id"], name="audit_citizen_id_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["digest"], name="audit_event_digest_unique"),
