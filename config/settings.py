@@ -292,6 +292,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint narrates every PDF step at INFO; only its warnings are worth a line.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "PIL")},
 }
 
 REST_FRAMEWORK = {

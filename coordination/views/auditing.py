@@ -14,9 +14,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -303,17 +305,38 @@ def audit_insight(request: HttpRequest) -> HttpResponse:
         return render(request, template, {"form": form}, status=status)
     citizen = form.cleaned_data["citizen"]
     report = reports.insight(events, citizen, include_staff=form.cleaned_data["include_staff"])
+    as_pdf = request.POST.get("format") == "pdf"
+    # Viewing the printable page is a print view; the PDF is an export (LEGAL.md 3/5).
     audit.record(
         actor=user,
-        action=audit.Action.PRINT,
+        action=audit.Action.EXPORT if as_pdf else audit.Action.PRINT,
         citizen_id=citizen.pk,
         purpose="audit:insight",
         detail={
             "view": "audit_insight",
+            "format": "pdf" if as_pdf else "html",
             "include_staff": report.include_staff,
             "reference": form.cleaned_data["reference"],
             "lookups": len(report.lookups),
         },
     )
     context = {"report": report, "reference": form.cleaned_data["reference"]}
+    if as_pdf:
+        return _pdf(request, "coordination/audit/insight_document.html", context)
     return render(request, "coordination/audit/insight.html", context)
+
+
+def _pdf(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render a template to PDF with WeasyPrint (imported here: it loads Pango)."""
+    import weasyprint
+
+    html = render_to_string(template, context, request=request)
+    stylesheet = finders.find("css/insight-document.css")
+    document = weasyprint.HTML(string=html).write_pdf(
+        stylesheets=[weasyprint.CSS(filename=stylesheet)] if stylesheet else []
+    )
+    response = HttpResponse(document, content_type="application/pdf")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    # No name or CPR number in the file name: it ends up in download folders and logs.
+    response["Content-Disposition"] = f'attachment; filename="indsigtsrapport-{stamp}.pdf"'
+    return response

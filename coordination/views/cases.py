@@ -75,6 +75,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 action=audit.Action.SEARCH if criterion.get("q") else audit.Action.LIST,
                 obj=case,
+                purpose=policy.access_purpose(case.forum.effort_type),
                 detail={"view": "case_list", "criterion": criterion, "page": page},
             )
             for case in cases

@@ -840,6 +840,7 @@ def test_insight_report_lists_every_look_up_without_staff_names(
     assert printed.purpose == "audit:insight" and printed.citizen_id == case.citizen_id
     assert printed.detail == {
         "view": "audit_insight",
+        "format": "html",
         "include_staff": False,
         "reference": "J.nr. 2026-117",
         "lookups": len(expected),
@@ -895,3 +896,17 @@ def test_a_reviewed_event_cannot_be_concluded_again(persona) -> None:
         )
     item.refresh_from_db()
     assert item.conclusion == "justified"
+
+
+def test_insight_report_as_pdf_is_an_audited_export(client_as, kk_citizen) -> None:
+    case, number = kk_citizen
+    response = client_as("revisor").post(url("audit_insight"), {"cpr": number, "format": "pdf"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    disposition = response["Content-Disposition"]
+    assert number not in disposition and case.citizen.last_name not in disposition
+    export = AuditEvent.objects.get(actor_username="revisor", action="export")
+    assert export.citizen_id == case.citizen_id
+    assert export.purpose == "audit:insight" and export.detail["format"] == "pdf"
+    assert not AuditEvent.objects.filter(actor_username="revisor", action="print").exists()
