@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 # Variables already set in the environment win, which is how CI selects PostgreSQL/Redis.
 export SAMRAAD_ENV_FILE ?= config/dev.env
 
-.PHONY: run test lint fmt bench bench-access vendor messages venv clean
+.PHONY: run test lint fmt bench bench-access bench-audit vendor messages venv clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,12 @@ bench: $(STAMP)
 BENCH_ACCESS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samraad_bench_access
 bench-access: $(STAMP)
 	DATABASE_URL=$(BENCH_ACCESS_DATABASE_URL) $(BIN)/python -m benchmarks.access $(BENCH_ARGS)
+
+# The audit log at scale (10,000,000 events) on PostgreSQL; DROPS and recreates its database.
+# A quick try first: make bench-audit BENCH_ARGS="--events 200000"
+BENCH_AUDIT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samraad_bench_audit
+bench-audit: $(STAMP)
+	DATABASE_URL=$(BENCH_AUDIT_DATABASE_URL) $(BIN)/python -m benchmarks.audit $(BENCH_ARGS)
 
 # Re-vendor Det Fælles Designsystem and htmx from the npm registry into static/vendor/.
 vendor:
