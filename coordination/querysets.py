@@ -79,4 +79,9 @@ class AuditEventQuerySet(models.QuerySet[Any]):
         return queryset
 
     def for_log(self) -> AuditEventQuerySet:
-        return self.select_related("actor_unit").order_by("-pk")
+        """Newest first, by time (the (column, -occurred_at) indexes serve every filter)."""
+        return self.select_related("actor_unit").order_by("-occurred_at", "-pk")
+
+    def before(self, occurred_at: dt.datetime, pk: int) -> AuditEventQuerySet:
+        """The events after (older than) the one at (occurred_at, pk) in `for_log` order."""
+        return self.filter(Q(occurred_at__lt=occurred_at) | Q(occurred_at=occurred_at, pk__lt=pk))

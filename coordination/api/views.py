@@ -23,7 +23,7 @@ CRITERIA = ("user", "case", "action", "outcome", "since", "until")
 
 
 class AuditCursorPagination(CursorPagination):
-    ordering = "-id"
+    ordering = ("-occurred_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -61,6 +61,23 @@ def _filtered(request: HttpRequest, user: User) -> tuple[AuditEventFilter, Any, 
     return filterset, (filterset.qs if valid else events.none()), 200 if valid else 400
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _token(event: AuditEvent) -> str:
+    """The "show more" position after `event`: its time (µs since 1970) and id."""
+    return f"{(event.occurred_at - _EPOCH) // dt.timedelta(microseconds=1)}-{event.pk}"
+
+
+def _position(token: str) -> tuple[dt.datetime, int] | None:
+    micros, _sep, pk = token.partition("-")
+    if not (micros.isascii() and micros.isdigit() and pk.isascii() and pk.isdigit()):
+        return None
+    if len(micros) > 17 or len(pk) > 18:
+        return None
+    return _EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def audit_log(request: HttpRequest) -> HttpResponse:
@@ -68,9 +85,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     number in the POST body) citizen; "show more" pages by id, without counting."""
     user = _user(request)
     filterset, events, status = _filtered(request, user)
-    before = request.POST.get("before", "")
-    if before.isascii() and before.isdigit() and len(before) <= 18:
-        events = events.filter(pk__lt=int(before))
+    position = _position(request.POST.get("before", ""))
+    if position is not None:
+        events = events.before(*position)
     rows = list(events[: LOG_PAGE_SIZE + 1])
     has_more, rows = len(rows) > LOG_PAGE_SIZE, rows[:LOG_PAGE_SIZE]
     criterion = _criterion(filterset)
@@ -87,7 +104,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "events": rows,
         "has_more": has_more,
-        "next_before": rows[-1].pk if rows else None,
+        "next_before": _token(rows[-1]) if rows else None,
     }
     return render(request, template, context, status=status)
 
