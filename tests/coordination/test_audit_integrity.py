@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from coordination import audit, seals, tasks
-from coordination.models import AuditEvent, AuditSeal
+from coordination import audit, seals, services, tasks
+from coordination.models import AuditEvent, AuditSeal, Contact
+from tests.conftest import fresh_cpr
 
 pytestmark = pytest.mark.django_db
 
@@ -286,3 +288,56 @@ def test_events_from_an_ipv6_client_verify(client_as, open_case) -> None:
     event = AuditEvent.objects.filter(case_id=case.pk, action="view").latest("pk")
     assert event.ip == "2001:db8::1"
     assert event.digest == audit.event_digest(event)
+
+
+# --- Fail closed ----------------------------------------------------------------------
+
+
+def audit_down() -> mock._patch[mock.MagicMock]:
+    return mock.patch.object(
+        AuditEvent.objects, "bulk_create", side_effect=DatabaseError("audit table unavailable")
+    )
+
+
+def test_the_insight_report_is_withheld_when_its_audit_fails(client_as) -> None:
+    number = fresh_cpr(16)
+    citizen = services.citizen_create(
+        actor=None, cpr_number=number, first_name="Unshown", last_name="Person"
+    )
+    client = client_as("revisor")
+    with audit_down():
+        response = client.post("/revision/indsigt/", {"cpr": number})
+    assert response.status_code == 503
+    assert citizen.last_name not in response.content.decode()
+
+
+def test_the_api_fails_closed_with_json(client_as) -> None:
+    client = client_as("revisor")
+    with audit_down():
+        response = client.get("/api/v1/audit/events/")
+    assert response.status_code == 503
+    assert set(response.json()) == {"detail"}
+
+
+def test_the_export_is_withheld_when_its_audit_fails(client_as) -> None:
+    client = client_as("revisor")
+    with audit_down():
+        response = client.post("/revision/eksport/", {"action": "view"})
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_write_whose_audit_fails_leaves_nothing_behind(client_as, open_case) -> None:
+    case = open_case("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg", age=16)
+    client = client_as("ssp.aalborg")
+    client.raise_request_exception = False
+    data = {
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "kind": "knock_visit",
+        "result": "conversation_held",
+        "note": "At the door",
+    }
+    with audit_down():
+        response = client.post(f"/sager/{case.pk}/kontakt/", data)
+    assert response.status_code >= 500
+    assert not Contact.objects.filter(case=case).exists()
