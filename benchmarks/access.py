@@ -51,7 +51,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Permission  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
@@ -62,7 +61,6 @@ from django.db.models import Count, Model, QuerySet  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from psycopg import sql  # noqa: E402
-from psycopg.conninfo import make_conninfo  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import (  # noqa: E402
     BarColumn,
@@ -75,6 +73,7 @@ from rich.table import Table  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Membership, Unit, User  # noqa: E402
+from benchmarks.common import recreate_database  # noqa: E402
 from coordination import access, demo, policy, services  # noqa: E402
 from coordination.models import (  # noqa: E402
     ALL_CATEGORIES,
@@ -122,25 +121,6 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 # --- Database ----------------------------------------------------------------------------
-
-
-def recreate_database() -> str:
-    """Drop and create the database of DATABASE_URL through the `postgres` maintenance DB."""
-    db = settings.DATABASES["default"]
-    name = str(db["NAME"])
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit("benchmarks.access needs PostgreSQL: set DATABASE_URL=postgres://...")
-    if "bench" not in name:
-        raise SystemExit(f"Refusing to drop {name!r}: the benchmark database name must say bench.")
-    params = {key.lower(): db[key] for key in ("HOST", "PORT", "USER", "PASSWORD") if db.get(key)}
-    connection.close()
-    conninfo = make_conninfo(dbname="postgres", **params)
-    with psycopg.connect(conninfo, autocommit=True) as maintenance:
-        maintenance.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        maintenance.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
 
 
 def copy_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -502,7 +482,7 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
         timings[name] = round(time.perf_counter() - since, 2)
         return time.perf_counter()
 
-    database = recreate_database()
+    database = recreate_database("benchmarks.access")
     mark = phase("drop and create database", started)
     call_command("migrate", verbosity=0)
     mark = phase("migrate", mark)

@@ -20,8 +20,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Unit, User
-from coordination import audit, services
-from coordination.models import ALL_CATEGORIES, AuditEvent, Case, Forum
+from coordination import audit
+from coordination.models import AuditEvent, Case
 from tests.conftest import fresh_cpr
 
 pytestmark = pytest.mark.django_db
@@ -91,33 +91,6 @@ def event_texts() -> list[str]:
 
 def post_json(client: Client, path: str, body: Any, **extra: Any) -> Any:
     return client.post(path, json.dumps(body), content_type="application/json", **extra)
-
-
-@pytest.fixture
-def kk_citizen(persona) -> tuple[Case, str]:
-    """A new Knock Knock case with Forebyggelse Aalborg taking part, and its citizen's CPR."""
-    number = fresh_cpr(16)
-    actor = persona("ssp.aalborg")
-    citizen = services.citizen_create(
-        actor=actor, cpr_number=number, first_name="Anton", last_name="Apisen"
-    )
-    forum = Forum.objects.get(name="Knock Knock Aalborg")
-    case = services.case_open(
-        actor=actor,
-        citizen=citizen,
-        forum=forum,
-        lead_unit=Unit.objects.get(name="SSP Aalborg"),
-        track="15-17",
-    )
-    services.participant_add(
-        actor=actor,
-        case=case,
-        unit=Unit.objects.get(name="Forebyggelse Aalborg"),
-        role="participant",
-        legal_basis=forum.default_legal_basis,
-        categories=ALL_CATEGORIES,
-    )
-    return case, number
 
 
 # --- Authentication and refusal ----------------------------------------------------------

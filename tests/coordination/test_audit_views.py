@@ -21,15 +21,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Unit, User
+from accounts.models import User
 from coordination import audit, services
 from coordination.models import (
-    ALL_CATEGORIES,
     AuditEvent,
     AuditSample,
     Case,
     CaseParticipant,
-    Forum,
 )
 from coordination.querysets import READ_ACTIONS
 from tests.conftest import fresh_cpr
@@ -101,34 +99,6 @@ def not_own_cases(user: User) -> Any:
     """Cases `user` neither coordinates nor is a named contact of (not "their own")."""
     contact = CaseParticipant.objects.filter(contact_user=user, emergency=False).values("case_id")
     return Case.objects.exclude(coordinator=user).exclude(pk__in=contact).order_by("pk")
-
-
-@pytest.fixture
-def kk_citizen(persona) -> tuple[Case, str]:
-    """A new Knock Knock case led by ssp.aalborg with Forebyggelse Aalborg taking part, and
-    the CPR number of its citizen (kept here: the application only stores it encrypted)."""
-    number = fresh_cpr(16)
-    actor = persona("ssp.aalborg")
-    citizen = services.citizen_create(
-        actor=actor, cpr_number=number, first_name="Ida", last_name="Indsigtsen"
-    )
-    forum = Forum.objects.get(name="Knock Knock Aalborg")
-    case = services.case_open(
-        actor=actor,
-        citizen=citizen,
-        forum=forum,
-        lead_unit=Unit.objects.get(name="SSP Aalborg"),
-        track="15-17",
-    )
-    services.participant_add(
-        actor=actor,
-        case=case,
-        unit=Unit.objects.get(name="Forebyggelse Aalborg"),
-        role="participant",
-        legal_basis=forum.default_legal_basis,
-        categories=ALL_CATEGORIES,
-    )
-    return case, number
 
 
 @pytest.fixture
