@@ -10,6 +10,18 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     """A person who logs in; what they may do follows from their memberships."""
 
+    class ReminderEmail(models.TextChoices):
+        IMMEDIATE = "immediate", _("Immediately")
+        DIGEST = "digest", _("Once a day")
+        NONE = "none", _("Not by e-mail")
+
+    reminder_email = models.CharField(
+        _("reminders by e-mail"),
+        max_length=10,
+        choices=ReminderEmail.choices,
+        default=ReminderEmail.IMMEDIATE,
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -243,6 +243,25 @@ AUDIT_WORKDAY_END_HOUR = env.int("AUDIT_WORKDAY_END_HOUR", default=18)
 if not 0 <= AUDIT_WORKDAY_START_HOUR < AUDIT_WORKDAY_END_HOUR <= 24:
     raise ImproperlyConfigured("AUDIT_WORKDAY_START_HOUR must come before AUDIT_WORKDAY_END_HOUR.")
 
+# --- Reminders ------------------------------------------------------------------------
+# Windows of the reminder kinds (coordination/reminders.py); deadlines live in the database.
+
+REMINDER_DUE_SOON_HOURS = env.int("REMINDER_DUE_SOON_HOURS", default=24)
+REMINDER_OVERDUE_AFTER_HOURS = env.int("REMINDER_OVERDUE_AFTER_HOURS", default=24)
+# Overdue this many days: the case coordinator is told; twice as long: the unit's lead.
+REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=3)
+REMINDER_REVIEW_LEAD_DAYS = env.int("REMINDER_REVIEW_LEAD_DAYS", default=7)
+REMINDER_CONSENT_LEAD_DAYS = env.int("REMINDER_CONSENT_LEAD_DAYS", default=14)
+REMINDER_AGE_BAND_LEAD_DAYS = env.int("REMINDER_AGE_BAND_LEAD_DAYS", default=30)
+# A pending reminder not delivered this long after it was enqueued is enqueued again (the
+# broker was down, or a worker died); delivery is idempotent, so a repeat sends nothing twice.
+REMINDER_REENQUEUE_AFTER_SECONDS = env.int("REMINDER_REENQUEUE_AFTER_SECONDS", default=300)
+if min(REMINDER_DUE_SOON_HOURS, REMINDER_OVERDUE_AFTER_HOURS, REMINDER_ESCALATE_AFTER_DAYS,
+       REMINDER_REENQUEUE_AFTER_SECONDS) < 1:  # fmt: skip
+    raise ImproperlyConfigured("The REMINDER_* periods must be positive numbers.")
+# Links in e-mails point here (e-mails carry a case reference and a link, nothing more).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- E-mail ---------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
@@ -278,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-grants": {"task": "coordination.tasks.expire_grants", "schedule": 60.0},
     "seal-audit": {"task": "coordination.tasks.seal_audit", "schedule": 300.0},
     "purge-audit": {"task": "coordination.tasks.purge_audit", "schedule": 24 * 60 * 60.0},
+    "scan-reminders": {"task": "coordination.tasks.scan_reminders", "schedule": 60.0},
+    "send-digests": {"task": "coordination.tasks.send_digests", "schedule": 24 * 60 * 60.0},
 }
 
 # --- Demo -----------------------------------------------------------------------------

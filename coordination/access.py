@@ -39,6 +39,7 @@ from coordination.models import (
     Entry,
     Forum,
     LegalBasis,
+    Notification,
 )
 from coordination.querysets import AuditEventQuerySet, CaseQuerySet, ContactQuerySet
 
@@ -538,3 +539,58 @@ def audit_samples_for(user: User) -> QuerySet[AuditSample]:
     """The review samples (stikprøver) an auditor may read and conclude: all of them."""
     require_auditor(user, "audit_samples")
     return AuditSample.objects.select_related("drawn_by")
+
+
+# --- Follow-up actions and notifications ----------------------------------------------------
+
+ASSIGNEE_ROLES = MEMBER_ROLES[CaseAction.LOG_CONTACT]
+
+
+def action_assignees(case: Case) -> QuerySet[User]:
+    """Who may be made responsible for an action on `case`: working members of the units
+    taking part as lead or participant (not informed units, not emergency access)."""
+    units = (
+        CaseParticipant.objects.active()
+        .filter(case=case, emergency=False, role__in=PARTICIPANT_ROLES[CaseAction.LOG_CONTACT])
+        .exclude(unit__unit_type__in=EXCLUDED_UNIT_TYPES)
+        .values("unit_id")
+    )
+    return (
+        User.objects.filter(
+            is_active=True, memberships__unit__in=units, memberships__role__in=ASSIGNEE_ROLES
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def get_action(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Action:
+    """The follow-up action `pk` if its case allows `action`: 404 if the case (or the action)
+    is invisible to `user`, 403 if it is visible but the act is not allowed."""
+    case_id = Action.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise Http404
+    case = get_case(user, case_id, action)
+    found = Action.objects.select_related("responsible", "responsible_unit").get(pk=pk)
+    found.case = case
+    return found
+
+
+def my_actions(user: User) -> QuerySet[Action]:
+    """The actions `user` is responsible for, on cases they can still see ("Mine opgaver")."""
+    if not _is_active_user(user):
+        return Action.objects.none()
+    return (
+        Action.objects.filter(responsible=user, case__in=cases_for(user).values("pk"))
+        .select_related("case", "responsible_unit")
+        .order_by("due_at", "pk")
+    )
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The user's own notifications (the bell); only ever their own."""
+    if not _is_active_user(user):
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user).select_related(
+        "reminder", "reminder__action", "reminder__case", "reminder__action__case"
+    )

@@ -906,3 +906,87 @@ def audit_sample_conclude(
         detail={"sample": item.sample_id, "event": item.event_id, "conclusion": conclusion},
     )
     return item
+
+
+# --- Follow-up actions (opgaver) ---------------------------------------------------------
+
+
+def _assignee(case: Case, responsible: User | None) -> tuple[User, Unit]:
+    """The responsible person and the unit they act for on `case` (validated)."""
+    if responsible is None or not access.action_assignees(case).filter(pk=responsible.pk).exists():
+        raise ValidationError(
+            {"responsible": _("Choose someone from a unit that takes part in the case.")}
+        )
+    participation = access.acting_participation(responsible, case, access.CaseAction.LOG_CONTACT)
+    if participation is None:
+        raise ValidationError(
+            {"responsible": _("Choose someone from a unit that takes part in the case.")}
+        )
+    return responsible, participation.unit
+
+
+@transaction.atomic
+def action_create(
+    *, actor: User, case: Case, title: str, responsible: User | None, due_at: dt.datetime
+) -> Action:
+    """Add a follow-up action to a case, with a responsible person and a deadline."""
+    _acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Say what is to be done.")})
+    if due_at is None:
+        raise ValidationError({"due_at": _("Give a deadline.")})
+    person, unit = _assignee(case, responsible)
+    action = Action.objects.create(
+        case=case,
+        title=title[:300],
+        responsible=person,
+        responsible_unit=unit,
+        due_at=due_at,
+        created_by=actor,
+    )
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=action,
+        detail={"responsible": person.pk, "due_at": due_at.isoformat()},
+    )
+    return action
+
+
+@transaction.atomic
+def action_reassign(*, actor: User, action: Action, responsible: User | None) -> Action:
+    """Give an action to someone else; reminders not yet sent follow the new person."""
+    case = action.case
+    _acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    if action.status not in (Action.Status.OPEN, Action.Status.IN_PROGRESS):
+        raise ValidationError(_("A finished action cannot be reassigned."))
+    person, unit = _assignee(case, responsible)
+    previous = action.responsible_id
+    action.responsible, action.responsible_unit = person, unit
+    action.save(update_fields=["responsible", "responsible_unit"])
+    from coordination import reminders
+
+    moved = reminders.reminders_follow(action=action)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=action,
+        detail={"change": "action_reassign", "from": previous, "to": person.pk, "reminders": moved},
+    )
+    return action
+
+
+@transaction.atomic
+def action_complete(*, actor: User, action: Action, note: str = "") -> Action:
+    """Mark an action done, with what came of it; its pending reminders are dropped."""
+    case = action.case
+    _acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    if action.status not in (Action.Status.OPEN, Action.Status.IN_PROGRESS):
+        raise ValidationError(_("The action is already finished."))
+    action.status, action.result_note = Action.Status.DONE, (note or "").strip()
+    action.save(update_fields=["status", "result_note"])
+    audit.write_event(
+        actor=actor, action=audit.Action.CHANGE, obj=action, detail={"change": "action_complete"}
+    )
+    return action

@@ -4,6 +4,7 @@ from coordination.models.cases import Case, CaseParticipant, Contact, Entry
 from coordination.models.choices import ALL_CATEGORIES, Category, EffortType, LegalBasis
 from coordination.models.citizens import Citizen, RelatedPerson
 from coordination.models.forums import Forum
+from coordination.models.reminders import Notification, Reminder
 from coordination.models.sharing import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
@@ -33,5 +34,7 @@ __all__ = [
     "Entry",
     "Forum",
     "LegalBasis",
+    "Notification",
     "RelatedPerson",
+    "Reminder",
 ]

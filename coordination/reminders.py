@@ -1,0 +1,410 @@
+"""Reminders: the scan that records them and the delivery that sends them, exactly once.
+
+The scan (a beat task, every minute) finds every deadline that has come into a reminder's
+window and inserts one `Reminder` row per (kind, thing, deadline): the unique constraints
+make a second scan, an overlapping scan or a scan after an outage insert nothing new. Only
+after the rows are committed is their delivery enqueued (`transaction.on_commit`), in
+batches. Pending reminders whose delivery was enqueued long ago are enqueued again, so a
+broker outage or a dead worker loses nothing. Delivery locks the row and does nothing if it
+is no longer pending, so a message delivered twice notifies once; e-mails are claimed before
+they are sent, so none goes out twice (at worst, a worker killed mid-send loses one e-mail,
+while the in-app notification stays).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accounts.models import Membership, User
+from coordination import audit
+from coordination.models import Action, Case, CaseParticipant, Consent, Notification, Reminder
+
+logger = logging.getLogger(__name__)
+
+Kind = Reminder.Kind
+OPEN_ACTION = (Action.Status.OPEN, Action.Status.IN_PROGRESS)
+BATCH = 100  # reminder ids per delivery task
+# Reminders that follow the action's responsible person (moved on reassignment).
+PERSONAL_KINDS = (Kind.ACTION_DUE_SOON, Kind.ACTION_DUE, Kind.ACTION_OVERDUE)
+
+
+def _hours(n: int) -> dt.timedelta:
+    return dt.timedelta(hours=n)
+
+
+def _days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+def _reminded(kind: str, subject: str) -> Exists:
+    return Exists(
+        Reminder.objects.filter(
+            kind=kind, **{subject: OuterRef("pk")}, deadline=OuterRef(_DEADLINE[subject])
+        )
+    )
+
+
+_DEADLINE = {"action": "due_at", "case": "next_review_at", "consent": "valid_until"}
+
+
+# --- Finding what is due -----------------------------------------------------------------
+
+
+def _actions(kind: str, window: Q) -> QuerySet[Action]:
+    return (
+        Action.objects.filter(status__in=OPEN_ACTION)
+        .filter(window)
+        .exclude(case__status=Case.Status.CLOSED)
+        .filter(~_reminded(kind, "action"))
+    )
+
+
+def _action_reminders(now: dt.datetime) -> list[Reminder]:
+    soon = _hours(settings.REMINDER_DUE_SOON_HOURS)
+    overdue = _hours(settings.REMINDER_OVERDUE_AFTER_HOURS)
+    escalate = _days(settings.REMINDER_ESCALATE_AFTER_DAYS)
+    # Each kind has a window, so an action found late does not get every kind at once.
+    windows = {
+        Kind.ACTION_DUE_SOON: Q(due_at__gt=now, due_at__lte=now + soon),
+        Kind.ACTION_DUE: Q(due_at__lte=now, due_at__gt=now - overdue),
+        Kind.ACTION_OVERDUE: Q(due_at__lte=now - overdue, due_at__gt=now - escalate),
+        Kind.ACTION_ESCALATION: Q(due_at__lte=now - escalate),
+        Kind.ACTION_ESCALATION_UNIT: Q(due_at__lte=now - 2 * escalate),
+    }
+    found: list[Reminder] = []
+    for kind, window in windows.items():
+        rows = _actions(kind, window).values_list(
+            "pk", "case_id", "due_at", "responsible_id", "responsible_unit_id",
+            "case__coordinator_id",
+        )  # fmt: skip
+        for pk, case_id, due_at, responsible, unit, coordinator in rows.iterator(2000):
+            person: int | None = responsible
+            team: int | None = None if responsible else unit
+            if kind == Kind.ACTION_ESCALATION:
+                person, team = coordinator, None if coordinator else unit
+            elif kind == Kind.ACTION_ESCALATION_UNIT:
+                person, team = None, unit
+            found.append(
+                Reminder(
+                    kind=kind,
+                    action_id=pk,
+                    case_id=case_id,
+                    deadline=due_at,
+                    recipient_id=person,
+                    recipient_unit_id=team,
+                )
+            )
+    return found
+
+
+def _lead_unit(case_field: str = "pk") -> Any:
+    from django.db.models import Subquery
+
+    return Subquery(
+        CaseParticipant.objects.filter(case=OuterRef(case_field), role=CaseParticipant.Role.LEAD)
+        .order_by("pk")
+        .values("unit_id")[:1]
+    )
+
+
+def _review_reminders(now: dt.datetime) -> list[Reminder]:
+    lead = _days(settings.REMINDER_REVIEW_LEAD_DAYS)
+    rows = (
+        Case.objects.exclude(status=Case.Status.CLOSED)
+        .filter(next_review_at__isnull=False, next_review_at__lte=now + lead)
+        .filter(~_reminded(Kind.CASE_REVIEW, "case"))
+        .annotate(lead_unit=_lead_unit())
+        .values_list("pk", "next_review_at", "coordinator_id", "lead_unit")
+    )
+    return [
+        Reminder(
+            kind=Kind.CASE_REVIEW,
+            case_id=pk,
+            deadline=at,
+            recipient_id=coordinator,
+            recipient_unit_id=None if coordinator else unit,
+        )
+        for pk, at, coordinator, unit in rows.iterator(2000)
+        if at is not None
+    ]
+
+
+def _consent_reminders(now: dt.datetime) -> list[Reminder]:
+    lead = _days(settings.REMINDER_CONSENT_LEAD_DAYS)
+    rows = (
+        Consent.objects.filter(withdrawn_at__isnull=True, valid_until__isnull=False)
+        .filter(valid_until__gt=now, valid_until__lte=now + lead)
+        .filter(~_reminded(Kind.CONSENT_EXPIRING, "consent"))
+        .values_list("pk", "valid_until", "recorded_by_id")
+    )
+    return [
+        Reminder(kind=Kind.CONSENT_EXPIRING, consent_id=pk, deadline=at, recipient_id=by)
+        for pk, at, by in rows.iterator(2000)
+        if at is not None
+    ]
+
+
+def _birthday(born: dt.date, age: int) -> dt.date:
+    try:
+        return born.replace(year=born.year + age)
+    except ValueError:  # 29 February
+        return born.replace(year=born.year + age, day=28) + dt.timedelta(days=1)
+
+
+def _age_band_reminders(now: dt.datetime) -> list[Reminder]:
+    """Open cases whose citizen turns older than the forum's band within the lead time
+    (LEGAL.md 6: ageing out of the band starts the retention countdown)."""
+    lead = _days(settings.REMINDER_AGE_BAND_LEAD_DAYS)
+    zone = timezone.get_current_timezone()
+    existing = set(Reminder.objects.filter(kind=Kind.AGE_BAND).values_list("case_id", "deadline"))
+    rows = (
+        Case.objects.exclude(status=Case.Status.CLOSED)
+        .filter(forum__age_max__isnull=False)
+        .annotate(lead_unit=_lead_unit())
+        .values_list("pk", "citizen__birth_date", "forum__age_max", "coordinator_id", "lead_unit")
+    )
+    found = []
+    for pk, born, age_max, coordinator, unit in rows.iterator(2000):
+        leaves = dt.datetime.combine(_birthday(born, age_max + 1), dt.time.min, tzinfo=zone)
+        if leaves - lead <= now and (pk, leaves) not in existing:
+            found.append(
+                Reminder(
+                    kind=Kind.AGE_BAND,
+                    case_id=pk,
+                    deadline=leaves,
+                    recipient_id=coordinator,
+                    recipient_unit_id=None if coordinator else unit,
+                )
+            )
+    return found
+
+
+FINDERS: tuple[Callable[[dt.datetime], list[Reminder]], ...] = (
+    _action_reminders,
+    _review_reminders,
+    _consent_reminders,
+    _age_band_reminders,
+)
+
+
+# --- The scan -----------------------------------------------------------------------------
+
+
+def reminders_scan(*, now: dt.datetime | None = None, enqueue: bool = True) -> int:
+    """Record every reminder that has fallen due and enqueue the pending ones; returns the
+    number of reminders recorded by this scan. Safe to run twice at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        before = Reminder.objects.count()
+        for finder in FINDERS:
+            Reminder.objects.bulk_create(finder(now), batch_size=2000, ignore_conflicts=True)
+        recorded = Reminder.objects.count() - before
+        if recorded:
+            audit.write_event(
+                actor=None,
+                action=audit.Action.CREATE,
+                purpose="reminders",
+                detail={"reminders_recorded": recorded},
+            )
+        if enqueue:
+            _enqueue_pending(now)
+    return recorded
+
+
+def _enqueue_pending(now: dt.datetime) -> None:
+    stale = now - dt.timedelta(seconds=settings.REMINDER_REENQUEUE_AFTER_SECONDS)
+    pending = Reminder.objects.filter(state=Reminder.State.PENDING).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale)
+    )
+    ids = list(pending.order_by("pk").values_list("pk", flat=True)[:50_000])
+    if not ids:
+        return
+    Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
+
+    def send() -> None:
+        from coordination.tasks import deliver_reminders
+
+        for start in range(0, len(ids), BATCH):
+            try:
+                deliver_reminders.delay(ids[start : start + BATCH])
+            except Exception:  # noqa: BLE001 - the broker is down: the next scan retries
+                logger.warning("Could not enqueue reminder delivery; the next scan retries.")
+                return
+
+    transaction.on_commit(send)
+
+
+# --- Delivery -----------------------------------------------------------------------------
+
+
+def _recipients(reminder: Reminder) -> list[User]:
+    if reminder.recipient_id:
+        user = User.objects.filter(pk=reminder.recipient_id, is_active=True).first()
+        return [user] if user else []
+    if reminder.recipient_unit_id:
+        return list(
+            User.objects.filter(
+                is_active=True,
+                memberships__unit_id=reminder.recipient_unit_id,
+                memberships__role=Membership.Role.COORDINATOR,
+            ).distinct()
+        )
+    return []
+
+
+def _still_relevant(reminder: Reminder) -> bool:
+    if reminder.action_id:
+        action = reminder.action
+        return bool(
+            action
+            and action.status in OPEN_ACTION
+            and action.due_at == reminder.deadline
+            and action.case.status != Case.Status.CLOSED
+        )
+    if reminder.consent_id:
+        consent = reminder.consent
+        return bool(
+            consent and consent.withdrawn_at is None and consent.valid_until == reminder.deadline
+        )
+    case = reminder.case
+    if case is None or case.status == Case.Status.CLOSED:
+        return False
+    return reminder.kind != Kind.CASE_REVIEW or case.next_review_at == reminder.deadline
+
+
+def reminder_deliver(*, reminder_id: int) -> list[int]:
+    """Turn one pending reminder into notifications (once); returns the notification ids
+    whose e-mail is still to be sent."""
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update()
+            .select_related("action", "action__case", "consent", "case")
+            .filter(pk=reminder_id)
+            .first()
+        )
+        if reminder is None:
+            return []
+        if reminder.state == Reminder.State.PENDING:
+            reminder.attempts += 1
+            now = timezone.now()
+            if not _still_relevant(reminder):
+                reminder.state = Reminder.State.DROPPED
+                reminder.save(update_fields=["state", "attempts"])
+                return []
+            users = _recipients(reminder)
+            Notification.objects.bulk_create(
+                [Notification(reminder=reminder, user=user, created_at=now) for user in users],
+                ignore_conflicts=True,
+            )
+            reminder.state, reminder.delivered_at = Reminder.State.DELIVERED, now
+            reminder.save(update_fields=["state", "delivered_at", "attempts"])
+            audit.write_event(
+                actor=None,
+                action=audit.Action.CREATE,
+                obj=reminder,
+                case_id=reminder.case_id,
+                purpose="reminders",
+                detail={"kind": reminder.kind, "recipients": [u.pk for u in users]},
+            )
+    return list(
+        Notification.objects.filter(
+            reminder_id=reminder_id,
+            emailed_at__isnull=True,
+            user__reminder_email=User.ReminderEmail.IMMEDIATE,
+        )
+        .exclude(user__email="")
+        .values_list("pk", flat=True)
+    )
+
+
+def _subject_reference(reminder: Reminder) -> str:
+    case = reminder.case or (reminder.action.case if reminder.action_id else None)  # type: ignore[union-attr]
+    return case.reference if case else ""
+
+
+def _link(reminder: Reminder) -> str:
+    return settings.SITE_URL + reverse("coordination:notifications")
+
+
+def notification_email(*, notification_id: int) -> bool:
+    """Send one notification's e-mail, at most once: the row is claimed before sending and
+    released again if the SMTP server refuses (so the task's retry sends it)."""
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    note = Notification.objects.select_related(
+        "user", "reminder", "reminder__case", "reminder__action__case"
+    ).get(pk=notification_id)
+    reminder = note.reminder
+    try:
+        with override(settings.LANGUAGE_CODE):
+            reference = _subject_reference(reminder)
+            subject = _("Samråd: %(kind)s %(reference)s") % {
+                "kind": reminder.get_kind_display().lower(),
+                "reference": reference,
+            }
+            # No name, no title, no note: a kind, a case reference and a link (LEGAL.md).
+            body = _(
+                "You have a new reminder in Samråd (%(reference)s).\n\nSee it here: %(link)s\n"
+            ) % {
+                "reference": reference or "-",
+                "link": _link(reminder),
+            }
+        send_mail(subject.strip(), body, None, [note.user.email])
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def digest_send(*, user_id: int, now: dt.datetime | None = None) -> int:
+    """The daily e-mail of a user who chose a digest: how many reminders are new, a link."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        pending = Notification.objects.filter(user=user, emailed_at__isnull=True)
+        count = pending.update(emailed_at=now)
+    if count and user.email:
+        with override(settings.LANGUAGE_CODE):
+            send_mail(
+                _("Samråd: %(n)d new reminders") % {"n": count},
+                _("You have %(n)d new reminders in Samråd.\n\nSee them here: %(link)s\n")
+                % {"n": count, "link": settings.SITE_URL + reverse("coordination:notifications")},
+                None,
+                [user.email],
+            )
+    return count
+
+
+def digest_recipients() -> Iterable[int]:
+    return (
+        Notification.objects.filter(
+            emailed_at__isnull=True, user__reminder_email=User.ReminderEmail.DIGEST
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def reminders_follow(*, action: Action) -> int:
+    """After a reassignment: pending personal reminders go to the new responsible person."""
+    return Reminder.objects.filter(
+        action=action, kind__in=PERSONAL_KINDS, state=Reminder.State.PENDING
+    ).update(
+        recipient=action.responsible,
+        recipient_unit=None if action.responsible_id else action.responsible_unit,
+    )
