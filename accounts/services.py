@@ -1,10 +1,12 @@
-"""Writes for organisations, units and memberships. Each keeps a unit's Django group in
-step with its memberships and writes its audit event."""
+"""Writes for organisations, units, memberships and a user's own preferences. Each writes
+its audit event; those on units keep the unit's Django group in step with its memberships."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Unit, User
 from coordination import audit
@@ -59,3 +61,20 @@ def membership_remove(*, actor: User | None, membership: Membership) -> None:
         },
     )
     membership.delete()
+
+
+@transaction.atomic
+def user_preferences_set(*, actor: User, reminder_email: str) -> User:
+    """Change the actor's own preferences: how reminders reach them by e-mail."""
+    if reminder_email not in User.ReminderEmail.values:
+        raise ValidationError({"reminder_email": _("Choose how reminders should reach you.")})
+    previous = actor.reminder_email
+    actor.reminder_email = reminder_email
+    actor.save(update_fields=["reminder_email"])
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=actor,
+        detail={"change": "preferences", "reminder_email": [previous, reminder_email]},
+    )
+    return actor

@@ -588,9 +588,13 @@ def my_actions(user: User) -> QuerySet[Action]:
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
-    """The user's own notifications (the bell); only ever their own."""
+    """The user's own notifications (the bell), about cases they can still see."""
     if not _is_active_user(user):
         return Notification.objects.none()
-    return Notification.objects.filter(user=user).select_related(
-        "reminder", "reminder__action", "reminder__case", "reminder__action__case"
+    # A notification about a case the user can no longer see is hidden with the case.
+    visible = Q(reminder__case__isnull=True) | Q(reminder__case__in=cases_for(user).values("pk"))
+    return (
+        Notification.objects.filter(user=user)
+        .filter(visible)
+        .select_related("reminder", "reminder__action", "reminder__case", "reminder__action__case")
     )

@@ -686,3 +686,17 @@ def entry_texts(effort_type: str, minor: bool) -> dict[str, tuple[str, ...]]:
     if effort_type == _E.EXIT:
         return ENTRY_TEXTS["exit"]
     return ENTRY_TEXTS["minor" if minor else "adult"]
+
+
+# Follow-up actions on demo cases: what, and when (hours from now: overdue, due, due soon,
+# later), so that reminders of every action kind fire under `make run`.
+ACTION_TITLES: tuple[str, ...] = (
+    "Følg op på tilbud om fritidsjob",
+    "Ring til forældrene efter banke-på-besøget",
+    "Book møde med Jobcentret om uddannelse",
+    "Send referat til deltagerne",
+    "Aftal nyt besøg sammen med forebyggelsesbetjenten",
+    "Undersøg klubtilbud i nærområdet",
+    "Tjek om samtykket skal fornyes",
+)
+ACTION_DUE_OFFSETS_HOURS: tuple[int, ...] = (-24 * 8, -24 * 4, -30, -2, 6, 20, 24 * 5, 24 * 14)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Unit, User
 from coordination import access, cpr, policy
 from coordination.models import (
+    Action,
     AuditEvent,
     AuditSampleItem,
     Case,
@@ -38,6 +39,8 @@ class StyledForm(forms.Form):
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
                 css = "form-checkbox"
+            elif isinstance(widget, forms.RadioSelect):
+                css = "form-radio"
             elif isinstance(widget, forms.Select):
                 css = "form-select"
             else:
@@ -319,6 +322,89 @@ class ConsentDecisionForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+# --- Follow-up actions, notifications and preferences -----------------------------------
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A user, shown by full name (the username when there is none)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+def _deadline_field() -> forms.DateTimeField:
+    # A datetime-local input sends local time without an offset; Django reads it in the
+    # current time zone (Europe/Copenhagen).
+    return forms.DateTimeField(
+        label=_("Deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+
+class ActionForm(StyledForm):
+    title = forms.CharField(label=_("What is to be done"), max_length=300)
+    responsible = PersonChoiceField(
+        label=_("Responsible"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a person"),
+        help_text=_("Someone from a unit that works on the case."),
+    )
+    due_at = _deadline_field()
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = access.action_assignees(case)  # type: ignore[attr-defined]
+        self.fields["responsible"].initial = user.pk
+        in_a_week = timezone.localtime() + dt.timedelta(days=7)
+        self.fields["due_at"].initial = in_a_week.replace(hour=12, minute=0, second=0)
+
+    def clean_due_at(self) -> dt.datetime:
+        due_at: dt.datetime = self.cleaned_data["due_at"]
+        # The input has minutes only, so the current minute still counts as "now".
+        if due_at < timezone.now().replace(second=0, microsecond=0):
+            raise ValidationError(_("The deadline cannot lie in the past."))
+        return due_at
+
+
+class ActionCompleteForm(StyledForm):
+    note = forms.CharField(
+        label=_("What came of it"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        help_text=_("No sensitive details here: write an entry for those."),
+    )
+
+    def __init__(self, *args: Any, action: Action, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ActionReassignForm(StyledForm):
+    responsible = PersonChoiceField(
+        label=_("New responsible"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a person"),
+        help_text=_("Reminders not yet sent will go to the new responsible."),
+    )
+
+    def __init__(self, *args: Any, action: Action, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assignees = access.action_assignees(action.case)
+        if action.responsible_id is not None:
+            assignees = assignees.exclude(pk=action.responsible_id)
+        self.fields["responsible"].queryset = assignees  # type: ignore[attr-defined]
+
+
+class PreferencesForm(StyledForm):
+    reminder_email = forms.ChoiceField(
+        label=_("Reminders by e-mail"),
+        choices=User.ReminderEmail.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Reminders are always shown under the bell in Samråd."),
+    )
 
 
 # --- Auditors ---------------------------------------------------------------------------

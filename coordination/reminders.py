@@ -56,7 +56,7 @@ def _reminded(kind: str, subject: str) -> Exists:
     )
 
 
-_DEADLINE = {"action": "due_at", "case": "next_review_at", "consent": "valid_until"}
+_DEADLINE = {"action": "due_at", "consent": "valid_until"}
 
 
 # --- Finding what is due -----------------------------------------------------------------
@@ -119,26 +119,32 @@ def _lead_unit(case_field: str = "pk") -> Any:
     )
 
 
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
 def _review_reminders(now: dt.datetime) -> list[Reminder]:
+    """Open cases whose review date (a date: LEGAL.md 6) comes within the lead time."""
     lead = _days(settings.REMINDER_REVIEW_LEAD_DAYS)
+    last_day = timezone.localtime(now + lead).date()
+    existing = set(
+        Reminder.objects.filter(kind=Kind.CASE_REVIEW).values_list("case_id", "deadline")
+    )
     rows = (
         Case.objects.exclude(status=Case.Status.CLOSED)
-        .filter(next_review_at__isnull=False, next_review_at__lte=now + lead)
-        .filter(~_reminded(Kind.CASE_REVIEW, "case"))
+        .filter(next_review_at__isnull=False, next_review_at__lte=last_day)
         .annotate(lead_unit=_lead_unit())
         .values_list("pk", "next_review_at", "coordinator_id", "lead_unit")
     )
-    return [
-        Reminder(
-            kind=Kind.CASE_REVIEW,
-            case_id=pk,
-            deadline=at,
-            recipient_id=coordinator,
-            recipient_unit_id=None if coordinator else unit,
-        )
-        for pk, at, coordinator, unit in rows.iterator(2000)
-        if at is not None
-    ]
+    found = []
+    for pk, day, coordinator, unit in rows.iterator(2000):
+        deadline = _local_midnight(day)
+        if (pk, deadline) not in existing:
+            found.append(
+                Reminder(kind=Kind.CASE_REVIEW, case_id=pk, deadline=deadline,
+                         recipient_id=coordinator, recipient_unit_id=None if coordinator else unit)
+            )  # fmt: skip
+    return found
 
 
 def _consent_reminders(now: dt.datetime) -> list[Reminder]:
@@ -167,7 +173,6 @@ def _age_band_reminders(now: dt.datetime) -> list[Reminder]:
     """Open cases whose citizen turns older than the forum's band within the lead time
     (LEGAL.md 6: ageing out of the band starts the retention countdown)."""
     lead = _days(settings.REMINDER_AGE_BAND_LEAD_DAYS)
-    zone = timezone.get_current_timezone()
     existing = set(Reminder.objects.filter(kind=Kind.AGE_BAND).values_list("case_id", "deadline"))
     rows = (
         Case.objects.exclude(status=Case.Status.CLOSED)
@@ -177,7 +182,7 @@ def _age_band_reminders(now: dt.datetime) -> list[Reminder]:
     )
     found = []
     for pk, born, age_max, coordinator, unit in rows.iterator(2000):
-        leaves = dt.datetime.combine(_birthday(born, age_max + 1), dt.time.min, tzinfo=zone)
+        leaves = _local_midnight(_birthday(born, age_max + 1))
         if leaves - lead <= now and (pk, leaves) not in existing:
             found.append(
                 Reminder(
@@ -281,7 +286,9 @@ def _still_relevant(reminder: Reminder) -> bool:
     case = reminder.case
     if case is None or case.status == Case.Status.CLOSED:
         return False
-    return reminder.kind != Kind.CASE_REVIEW or case.next_review_at == reminder.deadline
+    if reminder.kind == Kind.CASE_REVIEW:
+        return case.next_review_at == timezone.localtime(reminder.deadline).date()
+    return True
 
 
 def reminder_deliver(*, reminder_id: int) -> list[int]:
@@ -289,7 +296,8 @@ def reminder_deliver(*, reminder_id: int) -> list[int]:
     whose e-mail is still to be sent."""
     with transaction.atomic():
         reminder = (
-            Reminder.objects.select_for_update()
+            # of=("self",): the joins are outer (nullable keys), which PostgreSQL cannot lock.
+            Reminder.objects.select_for_update(of=("self",))
             .select_related("action", "action__case", "consent", "case")
             .filter(pk=reminder_id)
             .first()

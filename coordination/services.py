@@ -38,6 +38,7 @@ from coordination.models import (
     Forum,
     LegalBasis,
     RelatedPerson,
+    Reminder,
 )
 
 # LEGAL.md 6: every case has a review date, by default every 6 months.
@@ -985,8 +986,27 @@ def action_complete(*, actor: User, action: Action, note: str = "") -> Action:
     if action.status not in (Action.Status.OPEN, Action.Status.IN_PROGRESS):
         raise ValidationError(_("The action is already finished."))
     action.status, action.result_note = Action.Status.DONE, (note or "").strip()
-    action.save(update_fields=["status", "result_note"])
+    action.completed_at = timezone.now()
+    action.save(update_fields=["status", "result_note", "completed_at"])
+    Reminder.objects.filter(action=action, state=Reminder.State.PENDING).update(
+        state=Reminder.State.DROPPED
+    )
     audit.write_event(
         actor=actor, action=audit.Action.CHANGE, obj=action, detail={"change": "action_complete"}
     )
     return action
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor: User) -> int:
+    """Mark all of the actor's unread notifications as read (opening the list does not);
+    returns how many were marked."""
+    count = (
+        access.notifications_for(actor).filter(read_at__isnull=True).update(read_at=timezone.now())
+    )
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        detail={"change": "notifications_read", "count": count},
+    )
+    return count

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coordination.views import auditing, cases
+from coordination.views import actions, auditing, cases
 
 app_name = "coordination"
 
@@ -30,6 +30,14 @@ urlpatterns = [
         name="consent_decision_new",
     ),
     path("sager/<int:pk>/luk/", cases.case_close, name="case_close"),
+    path("sager/<int:pk>/opgaver/ny/", actions.action_new, name="action_new"),
+    path("opgaver/", actions.my_actions, name="my_actions"),
+    path("opgaver/<int:pk>/fuldfoer/", actions.action_complete, name="action_complete"),
+    path("opgaver/<int:pk>/overdrag/", actions.action_reassign, name="action_reassign"),
+    path("notifikationer/", actions.notifications, name="notifications"),
+    path("notifikationer/laest/", actions.notifications_read, name="notifications_read"),
+    path("notifikationer/antal/", actions.notification_count, name="notification_count"),
+    path("indstillinger/", actions.preferences, name="preferences"),
     path("noedadgang/", cases.emergency_access, name="emergency_access"),
     path("noedadgang/gennemgang/", cases.emergency_reviews, name="emergency_reviews"),
     path("revision/", auditing.audit_log, name="audit_log"),

@@ -8,6 +8,7 @@ to EXEMPT with the reason it shows no personal data.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ EXEMPT = {
     "coordination:case_new": "GET shows the empty form",
     "coordination:emergency_access": "GET shows the empty form",
     "coordination:entry_audience": "unit names and policy reasons, inside the audited entry page",
+    "coordination:notification_count": "the number of unread notifications (the bell's badge)",
+    "coordination:preferences": "the user's own e-mail setting for reminders",
 }
 # Third-party admin pages: groups (named after units), API tokens, task schedules.
 EXEMPT_APPS = ("admin:auth_", "admin:authtoken_", "admin:django_celery_beat_")
@@ -114,7 +117,9 @@ def _url_and_user(route: Route, case: Case) -> tuple[str, str] | None:
             kwargs["pk"] = sample.pk
     else:
         for param in route.params:
-            if param == "pk":
+            if param == "pk" and route.route.startswith("opgaver/"):
+                kwargs[param] = _action(case).pk
+            elif param == "pk":
                 kwargs[param] = case.pk
             elif param == "participant_pk":
                 kwargs[param] = case.participants.exclude(role="lead").first().pk
@@ -123,6 +128,19 @@ def _url_and_user(route: Route, case: Case) -> tuple[str, str] | None:
             else:
                 return None
     return reverse(route.name, kwargs=kwargs), user
+
+
+def _action(case: Case) -> Any:
+    from coordination import services
+
+    lead = User.objects.get(username="ssp.aalborg")
+    return services.action_create(
+        actor=lead,
+        case=case,
+        title="Follow up",
+        responsible=lead,
+        due_at=timezone.now() + dt.timedelta(days=1),
+    )
 
 
 @pytest.fixture
@@ -164,6 +182,9 @@ def test_the_walk_reaches_the_pages_that_matter() -> None:
         "coordination:case_detail",
         "coordination:audit_log",
         "coordination:audit_insight",
+        "coordination:action_complete",
+        "coordination:my_actions",
+        "coordination:notifications",
         "admin:coordination_citizen_change",
         "admin:coordination_case_changelist",
         "api:audit-event-list",

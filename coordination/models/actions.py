@@ -42,6 +42,7 @@ class Action(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
     result_note = models.TextField(_("result"), blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -59,3 +60,11 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()

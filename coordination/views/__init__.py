@@ -1,1 +1,2 @@
-"""HTML views, by area: `cases` (the case work) and `audit` (the auditors' pages)."""
+"""HTML views, by area: `cases` (the case work), `actions` (follow-up actions, notifications
+and reminder preferences) and `auditing` (the auditors' pages)."""

@@ -330,6 +330,26 @@ class _Seeder:
         consent = self._consent(case, units, lead_user) if forum.consent_required else None
         self._contacts(case, forum, workers, guardians, minor, rng)
         self._entries(case, forum, units, workers, minor, rng, consent)
+        self._actions(case, lead_user, workers, rng)
+
+    def _actions(
+        self, case: Case, actor: User, workers: list[tuple[User, Unit]], rng: random.Random
+    ) -> None:
+        """Follow-up actions around now (overdue, due, due soon, later), so that `make run`
+        shows reminders firing within its first minute."""
+        if not workers or rng.random() > 0.4:
+            return
+        for _ in range(rng.randint(1, 2)):
+            responsible, _unit = rng.choice(workers)
+            due = timezone.now() + dt.timedelta(hours=rng.choice(demo.ACTION_DUE_OFFSETS_HOURS))
+            services.action_create(
+                actor=actor,
+                case=case,
+                title=rng.choice(demo.ACTION_TITLES),
+                responsible=responsible,
+                due_at=due,
+            )
+            self.tally.created["actions"] += 1
 
     def _consent(self, case: Case, units: list[Unit], actor: User) -> Consent:
         """Exit rests on written consent (LEGAL.md 2); every third citizen leaves the
