@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 # Variables already set in the environment win, which is how CI selects PostgreSQL/Redis.
 export SAMRAAD_ENV_FILE ?= config/dev.env
 
-.PHONY: run test lint fmt bench bench-access bench-audit vendor messages venv clean
+.PHONY: run test lint fmt bench bench-access bench-audit bench-reminders vendor messages venv clean
 
 venv: $(STAMP)
 
@@ -53,6 +53,12 @@ bench-access: $(STAMP)
 BENCH_AUDIT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samraad_bench_audit
 bench-audit: $(STAMP)
 	DATABASE_URL=$(BENCH_AUDIT_DATABASE_URL) $(BIN)/python -m benchmarks.audit $(BENCH_ARGS)
+
+# The reminder scan at scale (100,000 open actions, 10,000 of them due) on PostgreSQL; DROPS
+# and recreates its database. A quick try: make bench-reminders BENCH_ARGS="--actions 20000 --due 2000"
+BENCH_REMINDERS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samraad_bench_reminders
+bench-reminders: $(STAMP)
+	DATABASE_URL=$(BENCH_REMINDERS_DATABASE_URL) $(BIN)/python -m benchmarks.reminders $(BENCH_ARGS)
 
 # Re-vendor Det Fælles Designsystem and htmx from the npm registry into static/vendor/.
 vendor:
