@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +39,18 @@ OPEN_ACTION = (Action.Status.OPEN, Action.Status.IN_PROGRESS)
 BATCH = 100  # reminder ids per delivery task
 # Reminders that follow the action's responsible person (moved on reassignment).
 PERSONAL_KINDS = (Kind.ACTION_DUE_SOON, Kind.ACTION_DUE, Kind.ACTION_OVERDUE)
+# SMTP failures where the server certainly did not take the message: safe to send again.
+SAFE_TO_RETRY = (
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPRecipientsRefused,
+    ConnectionRefusedError,
+)
+# One scan at a time on PostgreSQL (an advisory lock for the scan's transaction), so that
+# overlapping beat runs neither double-enqueue nor miscount what they recorded.
+SCAN_LOCK = 0x5A4D_7244
 
 
 def _hours(n: int) -> dt.timedelta:
@@ -212,6 +225,9 @@ def reminders_scan(*, now: dt.datetime | None = None, enqueue: bool = True) -> i
     number of reminders recorded by this scan. Safe to run twice at once."""
     now = now or timezone.now()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK])
         before = Reminder.objects.count()
         for finder in FINDERS:
             Reminder.objects.bulk_create(finder(now), batch_size=2000, ignore_conflicts=True)
@@ -373,9 +389,15 @@ def notification_email(*, notification_id: int) -> bool:
                 "link": _link(reminder),
             }
         send_mail(subject.strip(), body, None, [note.user.email])
-    except Exception:
+    except SAFE_TO_RETRY:
+        # Refused before the server took the message: release it, and the task retries.
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise
+    except (smtplib.SMTPException, OSError):
+        # It may or may not have gone out (a timeout, a dropped connection after DATA):
+        # keep the claim, so it is never sent twice; the notification is in the app anyway.
+        logger.warning("Reminder e-mail %s may not have been sent; not retried.", notification_id)
+        return False
     return True
 
 

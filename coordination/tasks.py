@@ -37,7 +37,7 @@ def scan_reminders() -> int:
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    autoretry_for=reminders.SAFE_TO_RETRY,
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=8,

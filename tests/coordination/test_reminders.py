@@ -246,8 +246,11 @@ def test_an_smtp_failure_is_retried_and_sends_once(action: Action, persona) -> N
     officer.save(update_fields=["email"])
     found = [r for r in scan_at(T0 + dt.timedelta(minutes=1)) if r.action_id == action.pk]
     with (
-        mock.patch("coordination.reminders.send_mail", side_effect=smtplib.SMTPServerDisconnected),
-        pytest.raises(smtplib.SMTPServerDisconnected),
+        mock.patch(
+            "coordination.reminders.send_mail",
+            side_effect=smtplib.SMTPConnectError(421, b"try later"),
+        ),
+        pytest.raises(smtplib.SMTPConnectError),
     ):
         tasks.deliver_reminders.run([r.pk for r in found])
     note = Notification.objects.get(reminder__action=action, user=officer)
@@ -294,3 +297,16 @@ def test_a_broker_outage_loses_nothing(action: Action, django_capture_on_commit_
 def test_the_beat_schedule_scans_every_minute(settings) -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["scan-reminders"]
     assert entry["task"] == "coordination.tasks.scan_reminders" and entry["schedule"] == 60.0
+
+
+def test_an_e_mail_that_may_have_gone_out_is_not_sent_again(action: Action, persona) -> None:
+    officer = persona("politi.forebyg")
+    officer.email = "officer@example.org"
+    officer.save(update_fields=["email"])
+    found = [r for r in scan_at(T0 + dt.timedelta(minutes=1)) if r.action_id == action.pk]
+    with mock.patch("coordination.reminders.send_mail", side_effect=TimeoutError):
+        assert tasks.deliver_reminders.run([r.pk for r in found]) == 0  # not raised: no retry
+    note = Notification.objects.get(reminder__action=action, user=officer)
+    assert note.emailed_at is not None  # the claim stays: never twice
+    tasks.deliver_reminders.run([r.pk for r in found])
+    assert not [m for m in mail.outbox if "officer@example.org" in m.to]
