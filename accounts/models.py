@@ -15,6 +15,9 @@ class User(AbstractUser):
         DIGEST = "digest", _("Once a day")
         NONE = "none", _("Not by e-mail")
 
+    # Moved on by "log out everywhere" and by membership changes; a session that was
+    # started under an older epoch ends (accounts.middleware.SessionPolicyMiddleware).
+    session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)
     reminder_email = models.CharField(
         _("reminders by e-mail"),
         max_length=10,

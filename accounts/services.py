@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Unit, User
@@ -27,16 +28,31 @@ def unit_create(
     )
 
 
+def _end_sessions(user: User) -> None:
+    # What the user may see has changed: every session of theirs ends at its next request.
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+
+
+@transaction.atomic
+def user_sessions_end(*, actor: User) -> None:
+    """Log out everywhere: every session of the actor ends (this one too)."""
+    _end_sessions(actor)
+    audit.write_event(actor=actor, action=audit.Action.LOGOUT, detail={"change": "all_sessions"})
+
+
 @transaction.atomic
 def membership_add(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
     """Make `user` a member of `unit` with `role` (or change the role) and join its group."""
     membership, created = Membership.objects.get_or_create(
         user=user, unit=unit, defaults={"role": role}
     )
+    changed = created or membership.role != role
     if not created and membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
     user.groups.add(unit.group)
+    if changed:
+        _end_sessions(user)
     audit.write_event(
         actor=actor,
         action=audit.Action.GRANT_CHANGE,
@@ -50,6 +66,7 @@ def membership_add(*, actor: User | None, user: User, unit: Unit, role: str) -> 
 def membership_remove(*, actor: User | None, membership: Membership) -> None:
     """End a membership; the user loses the unit's access at once."""
     membership.user.groups.remove(membership.unit.group)
+    _end_sessions(membership.user)
     audit.write_event(
         actor=actor,
         action=audit.Action.GRANT_CHANGE,

@@ -11,6 +11,10 @@ The modulus-11 check is not applied: numbers issued since 2007 need not satisfy 
 The raw digits never reach the database: they are stored Fernet-encrypted (MultiFernet, so
 keys can be rotated) and found by an HMAC-SHA256 blind index under a key kept outside the
 database. A plain hash would be brute-forced in seconds (about 3.7e8 candidates).
+
+Key rotation (`manage.py rotate_cpr_keys`, docs/security.md): prepend a new key to
+CPR_ENCRYPTION_KEYS, re-encrypt every token under it (`rekeyed`), then drop the old key.
+The blind index has its own key and does not change.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import hmac
 import re
 from functools import cache
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +82,26 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
 
 def fernet() -> MultiFernet:
     return _fernet(tuple(settings.CPR_ENCRYPTION_KEYS))
+
+
+@cache
+def _first(key: str) -> Fernet:
+    return Fernet(key.encode())
+
+
+def rekeyed(token: str) -> str | None:
+    """`token` re-encrypted under the first (newest) key, or None if it already is.
+
+    Only the first key is tried for that check, so a second run over rows already rotated
+    is cheap. Raises InvalidToken if no configured key decrypts the token. The plaintext
+    never leaves this function.
+    """
+    data = token.encode()
+    try:
+        _first(settings.CPR_ENCRYPTION_KEYS[0]).decrypt(data)
+    except InvalidToken:
+        return fernet().rotate(data).decode()
+    return None
 
 
 def encrypt(digits: str) -> str:

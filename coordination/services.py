@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -120,6 +122,82 @@ def related_person_add(
     person.save()
     audit.write_event(actor=actor, action=audit.Action.CREATE, obj=person, citizen_id=citizen.pk)
     return person
+
+
+@dataclass
+class RekeyResult:
+    """What citizens_rekey did, or in a dry run would do. Ids only, never a CPR number."""
+
+    checked: int = 0
+    rekeyed: int = 0  # re-encrypted under the first key (in a dry run: would be)
+    current: int = 0  # already under the first key, left as they were
+    undecryptable: list[int] = field(default_factory=list)  # citizen ids, left as they were
+
+
+def citizens_rekey_chunk(*, after: int, size: int, dry_run: bool, result: RekeyResult) -> int:
+    """Re-encrypt up to `size` citizens with a pk above `after` under the first key of
+    CPR_ENCRYPTION_KEYS, in one transaction; adds to `result` and returns the last pk seen
+    (`after` itself when no citizen is left). Rows are locked while they are rewritten."""
+    with transaction.atomic():
+        rows = Citizen.objects.filter(pk__gt=after).order_by("pk")
+        if not dry_run:
+            rows = rows.select_for_update()
+        chunk = list(rows.values_list("pk", "cpr_encrypted")[:size])
+        changed: list[Citizen] = []
+        for pk, token in chunk:
+            try:
+                rotated = cpr.rekeyed(token)
+            except InvalidToken:
+                result.undecryptable.append(pk)
+                continue
+            if rotated is None:
+                result.current += 1
+            else:
+                changed.append(Citizen(pk=pk, cpr_encrypted=rotated))
+        if changed and not dry_run:
+            # Only the token changes: the blind index has its own key (CPR_HMAC_KEY).
+            Citizen.objects.bulk_update(changed, ["cpr_encrypted"])
+    result.checked += len(chunk)
+    result.rekeyed += len(changed)
+    return chunk[-1][0] if chunk else after
+
+
+def citizens_rekey(
+    *,
+    dry_run: bool = False,
+    chunk_size: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> RekeyResult:
+    """Re-encrypt every citizen's CPR number under the first (newest) encryption key
+    (`manage.py rotate_cpr_keys`), chunk by chunk in pk order.
+
+    Not one transaction: each chunk commits on its own, so a large table is not locked for
+    the whole run and an interrupted run can simply be repeated (rows already under the
+    first key are skipped). A token no configured key decrypts is left unchanged and its
+    citizen id reported. One audit event records the run (none for a dry run).
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    result = RekeyResult()
+    after = 0
+    while True:
+        checked = result.checked
+        after = citizens_rekey_chunk(after=after, size=chunk_size, dry_run=dry_run, result=result)
+        if progress is not None:
+            progress(result.checked - checked)
+        if result.checked - checked < chunk_size:
+            break
+    if not dry_run:
+        audit.write_event(
+            actor=None,
+            action=audit.Action.CHANGE,
+            detail={
+                "change": "rotate_cpr_keys",
+                "rows": result.rekeyed,
+                "undecryptable": len(result.undecryptable),
+            },
+        )
+    return result
 
 
 @transaction.atomic

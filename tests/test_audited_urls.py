@@ -42,13 +42,21 @@ EXEMPT = {
     "admin:autocomplete": "unit and organisation names (no personal data)",
     "admin:view_on_site": "a redirect",
     "coordination:case_new": "GET shows the empty form",
+    "two_factor_setup": "the user's own QR code and key",
+    "two_factor_verify": "the code form",
     "coordination:emergency_access": "GET shows the empty form",
     "coordination:entry_audience": "unit names and policy reasons, inside the audited entry page",
     "coordination:notification_count": "the number of unread notifications (the bell's badge)",
     "coordination:preferences": "the user's own e-mail setting for reminders",
 }
 # Third-party admin pages: groups (named after units), API tokens, task schedules.
-EXEMPT_APPS = ("admin:auth_", "admin:authtoken_", "admin:django_celery_beat_")
+EXEMPT_APPS = (
+    "admin:auth_",
+    "admin:authtoken_",
+    "admin:django_celery_beat_",
+    "admin:axes_",  # failed-login records: usernames and addresses, no citizen data
+    "admin:otp_",  # two-factor devices of staff
+)
 # Add pages show an empty form; the user admin's password form shows only the username.
 EXEMPT_SUFFIXES = ("_add", "_password_change")
 

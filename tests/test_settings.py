@@ -69,3 +69,40 @@ def test_bad_settings_stop_the_start_with_the_variable_name(overrides, message) 
     result = start(**overrides)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks() -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **GOOD}
+    env["ALLOWED_HOSTS"] = "samraad.example"
+    env["SECRET_KEY"] = "k7Qz-" + "".join(chr(65 + (i * 7) % 26) for i in range(60))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_defaults_are_strict() -> None:
+    result = start()
+    assert result.returncode == 0, result.stderr
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DEBUG, s.OTP_REQUIRED, s.PASSWORD_HASHERS[0].rsplit('.', 1)[1], "
+            "s.SESSION_IDLE_TIMEOUT, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE)",
+        ],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **GOOD},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert probe.stdout.split() == ["False", "True", "Argon2PasswordHasher", "1800", "True", "True"]
