@@ -109,8 +109,9 @@ def devices_for(user: Any) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
 
 
-class PermissionsPolicyMiddleware:
-    """The browser features Samråd never uses are switched off (Permissions-Policy)."""
+class SecurityHeadersMiddleware:
+    """Browser features Samråd never uses are switched off (Permissions-Policy), and pages
+    shown to a logged-in user are not kept in the browser's or a proxy's cache."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -118,4 +119,7 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
         return response

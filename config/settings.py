@@ -101,7 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "accounts.middleware.PermissionsPolicyMiddleware",
+    "accounts.middleware.SecurityHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "coordination.audit.AuditMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.

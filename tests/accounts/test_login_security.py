@@ -205,6 +205,7 @@ def test_security_headers(client_as) -> None:
     assert response["Referrer-Policy"] == "same-origin"
     assert "camera=()" in response["Permissions-Policy"]
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_session_cookie_lifetime_is_the_absolute_lifetime(settings) -> None:
