@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, Organisation, Unit, User
 from coordination.admin import AuditedAdmin
@@ -50,3 +52,30 @@ class MembershipAdmin(AuditedAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+# Two-factor devices: an administrator may see who has one and delete it (a lost phone), but
+# never its secret; django-otp's own admin shows the key and the QR code.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(AuditedAdmin):
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+    fields = ["user", "name", "confirmed", "last_used_at"]
+    readonly_fields = ["user", "name", "confirmed", "last_used_at"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(StaticDevice)
+class StaticDeviceAdmin(TOTPDeviceAdmin):
+    list_display = ["user", "name", "confirmed"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = ["user", "name", "confirmed"]

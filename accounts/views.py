@@ -48,7 +48,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="app", confirmed=False)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             codes = _confirm(user, device)
@@ -101,7 +101,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     devices = list(devices_for_user(user, confirmed=True))
     if not devices:
         return redirect("two_factor_setup")
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         for device in devices:

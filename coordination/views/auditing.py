@@ -219,7 +219,7 @@ def audit_samples(request: HttpRequest) -> HttpResponse:
     """Review samples (stikprøver): draw a new one, or open one drawn before."""
     user = _user(request)
     samples = access.audit_samples_for(user)
-    form = SampleDrawForm(request.POST or None)
+    form = SampleDrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             sample = services.audit_sample_draw(actor=user, **form.cleaned_data)
@@ -302,7 +302,7 @@ def audit_insight(request: HttpRequest) -> HttpResponse:
     basis, and the dates and purposes of every look-up; staff names only if chosen."""
     user = _user(request)
     events = access.audit_events_for(user)
-    form = InsightForm(request.POST or None)
+    form = InsightForm(request.POST if request.method == "POST" else None)
     if request.method != "POST" or not form.is_valid():
         # The form alone, or a CPR number that is invalid or matches no one: still a look-up.
         criterion = {}

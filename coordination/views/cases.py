@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,7 +146,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_new(request: HttpRequest) -> HttpResponse:
     """Open a case; the citizen is found or created by CPR, sent only in the POST body."""
     user = _user(request)
-    form = CaseOpenForm(request.POST or None, user=user)
+    form = CaseOpenForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -190,7 +190,7 @@ def _case_form_view(
     redirect (to `then`); `extra` adds to the page's context (and may audit what it shows)."""
     user = _user(request)
     case = access.get_case(user, pk, action)
-    form = form_class(request.POST or None, user=user, case=case)
+    form = form_class(request.POST if request.method == "POST" else None, user=user, case=case)
     if request.method == "POST" and form.is_valid():
         try:
             service(actor=user, case=case, **form.cleaned_data)
@@ -359,7 +359,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 def emergency_access(request: HttpRequest) -> HttpResponse:
     """Nødadgang: open a case you cannot see, for a few hours, with a logged reason."""
     user = _user(request)
-    form = EmergencyAccessForm(request.POST or None)
+    form = EmergencyAccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         case = Case.objects.filter(pk=form.cleaned_data["reference"]).first()
         try:
@@ -396,9 +396,12 @@ def emergency_reviews(request: HttpRequest) -> HttpResponse:
     """The unit lead's review list of emergency accesses taken by the unit's members."""
     user = _user(request)
     records = access.emergency_reviews_for(user)
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        record = get_object_or_404(records, pk=request.POST.get("record", ""))
+        raw = request.POST.get("record", "")
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            raise Http404
+        record = get_object_or_404(records, pk=int(raw))
         if form.is_valid():
             services.emergency_access_review(actor=user, record=record, **form.cleaned_data)
             messages.success(request, _("The review has been saved."))
