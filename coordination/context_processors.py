@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from coordination import access
@@ -13,5 +14,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    # Until the second factor is verified the menu and the bell would only lead back to the
+    # two-factor pages, so they are not drawn.
+    verified = not settings.OTP_REQUIRED or bool(getattr(user, "is_verified", lambda: True)())
     # Lazy: pages without the menu (login, errors) never run the query.
-    return {"nav_auditor": lambda: access.may_audit(user)}  # type: ignore[arg-type]
+    return {
+        "nav_verified": verified,
+        "nav_auditor": lambda: access.may_audit(user),  # type: ignore[arg-type]
+    }

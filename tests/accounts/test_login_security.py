@@ -211,3 +211,12 @@ def test_security_headers(client_as) -> None:
 def test_session_cookie_lifetime_is_the_absolute_lifetime(settings) -> None:
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_ABSOLUTE_LIFETIME
     assert dt.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT) <= dt.timedelta(hours=10)
+
+
+def test_no_menu_or_bell_before_the_second_factor(otp, client_as) -> None:
+    client = client_as("ssp.aalborg")
+    page = client.get("/2fa/opsaetning/").content.decode()
+    assert 'data-testid="bell"' not in page and 'class="navigation-menu"' not in page
+    enrol(client)
+    page = client.get("/sager/").content.decode()
+    assert 'data-testid="bell"' in page and 'class="navigation-menu"' in page
