@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import Membership, Organisation, Unit, User
 from coordination.admin import AuditedAdmin
@@ -79,3 +80,10 @@ class StaticDeviceAdmin(TOTPDeviceAdmin):
     list_display = ["user", "name", "confirmed"]
     fields = ["user", "name", "confirmed"]
     readonly_fields = ["user", "name", "confirmed"]
+
+
+# API tokens are not in the admin at all: a token's primary key is the secret itself, so
+# every list row and URL would show it. Issue and replace them with
+# `manage.py drf_create_token [-r] <username>`.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
