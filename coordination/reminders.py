@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,15 @@ from django.utils.translation import override
 
 from accounts.models import Membership, User
 from coordination import audit
-from coordination.models import Action, Case, CaseParticipant, Consent, Notification, Reminder
+from coordination.models import (
+    Action,
+    Case,
+    CaseParticipant,
+    Consent,
+    Forum,
+    Notification,
+    Reminder,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +109,7 @@ def _action_reminders(now: dt.datetime) -> list[Reminder]:
         rows = _actions(kind, window).values_list(
             "pk", "case_id", "due_at", "responsible_id", "responsible_unit_id",
             "case__coordinator_id",
-        )  # fmt: skip
+        )
         for pk, case_id, due_at, responsible, unit, coordinator in rows.iterator(2000):
             person: int | None = responsible
             team: int | None = None if responsible else unit
@@ -123,8 +131,6 @@ def _action_reminders(now: dt.datetime) -> list[Reminder]:
 
 
 def _lead_unit(case_field: str = "pk") -> Any:
-    from django.db.models import Subquery
-
     return Subquery(
         CaseParticipant.objects.filter(case=OuterRef(case_field), role=CaseParticipant.Role.LEAD)
         .order_by("pk")
@@ -136,28 +142,47 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
+def _case_reminders(
+    kind: str, candidates: list[tuple[int, dt.datetime, int | None, int | None]]
+) -> list[Reminder]:
+    """Reminders about cases, (case, deadline, coordinator, lead unit) each: to the
+    coordinator, or to the lead unit's coordinators when there is none. Those already
+    recorded are left out (looked up for these cases only, not the whole table)."""
+    existing: set[tuple[int, dt.datetime]] = set()
+    for start in range(0, len(candidates), 1000):
+        ids = [pk for pk, *_rest in candidates[start : start + 1000]]
+        existing.update(
+            Reminder.objects.filter(kind=kind, case_id__in=ids).values_list("case_id", "deadline")
+        )
+    return [
+        Reminder(
+            kind=kind,
+            case_id=pk,
+            deadline=deadline,
+            recipient_id=coordinator,
+            recipient_unit_id=None if coordinator else unit,
+        )
+        for pk, deadline, coordinator, unit in candidates
+        if (pk, deadline) not in existing
+    ]
+
+
+def _open_cases() -> Any:
+    return Case.objects.exclude(status=Case.Status.CLOSED).annotate(lead_unit=_lead_unit())
+
+
 def _review_reminders(now: dt.datetime) -> list[Reminder]:
     """Open cases whose review date (a date: LEGAL.md 6) comes within the lead time."""
-    lead = _days(settings.REMINDER_REVIEW_LEAD_DAYS)
-    last_day = timezone.localtime(now + lead).date()
-    existing = set(
-        Reminder.objects.filter(kind=Kind.CASE_REVIEW).values_list("case_id", "deadline")
-    )
+    last_day = timezone.localtime(now + _days(settings.REMINDER_REVIEW_LEAD_DAYS)).date()
     rows = (
-        Case.objects.exclude(status=Case.Status.CLOSED)
+        _open_cases()
         .filter(next_review_at__isnull=False, next_review_at__lte=last_day)
-        .annotate(lead_unit=_lead_unit())
         .values_list("pk", "next_review_at", "coordinator_id", "lead_unit")
     )
-    found = []
-    for pk, day, coordinator, unit in rows.iterator(2000):
-        deadline = _local_midnight(day)
-        if (pk, deadline) not in existing:
-            found.append(
-                Reminder(kind=Kind.CASE_REVIEW, case_id=pk, deadline=deadline,
-                         recipient_id=coordinator, recipient_unit_id=None if coordinator else unit)
-            )  # fmt: skip
-    return found
+    return _case_reminders(
+        Kind.CASE_REVIEW,
+        [(pk, _local_midnight(day), c, u) for pk, day, c, u in rows.iterator(2000)],
+    )
 
 
 def _consent_reminders(now: dt.datetime) -> list[Reminder]:
@@ -186,27 +211,35 @@ def _age_band_reminders(now: dt.datetime) -> list[Reminder]:
     """Open cases whose citizen turns older than the forum's band within the lead time
     (LEGAL.md 6: ageing out of the band starts the retention countdown)."""
     lead = _days(settings.REMINDER_AGE_BAND_LEAD_DAYS)
-    existing = set(Reminder.objects.filter(kind=Kind.AGE_BAND).values_list("case_id", "deadline"))
+    horizon = timezone.localtime(now + lead).date() + dt.timedelta(days=1)  # a day's slack
+    # Only citizens born early enough to leave their forum's band by the horizon (in SQL);
+    # the exact birthday test follows in Python.
+    bands = Forum.objects.filter(age_max__isnull=False).values_list("age_max", flat=True)
+    born_by = Q()
+    for age_max in {band for band in bands if band is not None}:
+        born_by |= Q(
+            forum__age_max=age_max, citizen__birth_date__lte=_years_before(horizon, age_max + 1)
+        )
+    if not born_by:
+        return []
     rows = (
-        Case.objects.exclude(status=Case.Status.CLOSED)
-        .filter(forum__age_max__isnull=False)
-        .annotate(lead_unit=_lead_unit())
+        _open_cases()
+        .filter(born_by)
         .values_list("pk", "citizen__birth_date", "forum__age_max", "coordinator_id", "lead_unit")
     )
-    found = []
+    candidates = []
     for pk, born, age_max, coordinator, unit in rows.iterator(2000):
         leaves = _local_midnight(_birthday(born, age_max + 1))
-        if leaves - lead <= now and (pk, leaves) not in existing:
-            found.append(
-                Reminder(
-                    kind=Kind.AGE_BAND,
-                    case_id=pk,
-                    deadline=leaves,
-                    recipient_id=coordinator,
-                    recipient_unit_id=None if coordinator else unit,
-                )
-            )
-    return found
+        if leaves - lead <= now:
+            candidates.append((pk, leaves, coordinator, unit))
+    return _case_reminders(Kind.AGE_BAND, candidates)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 FINDERS: tuple[Callable[[dt.datetime], list[Reminder]], ...] = (
@@ -228,10 +261,11 @@ def reminders_scan(*, now: dt.datetime | None = None, enqueue: bool = True) -> i
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK])
-        before = Reminder.objects.count()
+        # Counted by id range, not by counting the whole (ever-growing) table twice.
+        before = Reminder.objects.aggregate(last=Max("pk"))["last"] or 0
         for finder in FINDERS:
             Reminder.objects.bulk_create(finder(now), batch_size=2000, ignore_conflicts=True)
-        recorded = Reminder.objects.count() - before
+        recorded = Reminder.objects.filter(pk__gt=before).count()
         if recorded:
             audit.write_event(
                 actor=None,
