@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, Organisation, Unit, User
 from coordination import audit
@@ -95,3 +97,32 @@ def user_preferences_set(*, actor: User, reminder_email: str) -> User:
         detail={"change": "preferences", "reminder_email": [previous, reminder_email]},
     )
     return actor
+
+
+# --- Two-factor login ---------------------------------------------------------------------
+
+RECOVERY_CODES = 10
+
+
+def two_factor_device(*, actor: User) -> TOTPDevice:
+    """The actor's authenticator device still waiting for its first code (made if none)."""
+    device = TOTPDevice.objects.filter(user=actor, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=actor, name="app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def two_factor_enrol(*, actor: User, device: TOTPDevice) -> list[str]:
+    """Confirm the actor's authenticator (its code was verified) and issue fresh recovery
+    codes, replacing any earlier ones; returns the codes, to be shown once."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    static, _created = StaticDevice.objects.get_or_create(
+        user=actor, name="recovery", defaults={"confirmed": True}
+    )
+    static.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    audit.write_event(actor=actor, action=audit.Action.CHANGE, detail={"change": "2fa_enrolled"})
+    return codes

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import segno
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,15 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.forms import TokenForm
 from accounts.models import User
 from coordination import audit
-
-RECOVERY_CODES = 10
 
 
 def _user(request: HttpRequest) -> User:
@@ -45,13 +42,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if any(devices_for_user(user, confirmed=True)):
         return redirect("two_factor_verify")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="app", confirmed=False)
+    device = services.two_factor_device(actor=user)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            codes = _confirm(user, device)
+            codes = services.two_factor_enrol(actor=user, device=device)
             otp_login(request, device)
             return render(
                 request,
@@ -73,24 +68,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 def _spaced(hex_key: str) -> str:
-    import base64
-
     secret = base64.b32encode(bytes.fromhex(hex_key)).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-@transaction.atomic
-def _confirm(user: User, device: TOTPDevice) -> list[str]:
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    static, _created = StaticDevice.objects.get_or_create(
-        user=user, name="recovery", defaults={"confirmed": True}
-    )
-    static.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
-    audit.write_event(actor=user, action=audit.Action.CHANGE, detail={"change": "2fa_enrolled"})
-    return codes
 
 
 @login_required
