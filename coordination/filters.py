@@ -138,6 +138,16 @@ class AuditEventFilter(django_filters.FilterSet):
             value += dt.timedelta(days=1)  # a date includes its whole day
         return queryset.filter(occurred_at__lt=value)
 
+    def criterion(self) -> dict[str, str]:
+        """The search criterion as the audit log records it: the fields used, with a CPR
+        number replaced by the citizen it found (a CPR number never enters the log)."""
+        data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        used = {k: str(v) for k, v in data.items() if k != "cpr" and v not in (None, "")}
+        if data.get("cpr"):
+            found = Citizen.objects.by_cpr(data["cpr"]).values_list("pk", flat=True).first()
+            used["cpr"] = f"citizen:{found}" if found else "no match"
+        return used
+
     def filter_cpr(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> Any:
         # `=` one id, not `IN`: PostgreSQL then walks (citizen, -occurred_at) for the first
         # page instead of sorting all of a busy citizen's events (benchmarks/audit.py).

@@ -107,7 +107,11 @@ def _action_reminders(now: dt.datetime) -> list[Reminder]:
     found: list[Reminder] = []
     for kind, window in windows.items():
         rows = _actions(kind, window).values_list(
-            "pk", "case_id", "due_at", "responsible_id", "responsible_unit_id",
+            "pk",
+            "case_id",
+            "due_at",
+            "responsible_id",
+            "responsible_unit_id",
             "case__coordinator_id",
         )
         for pk, case_id, due_at, responsible, unit, coordinator in rows.iterator(2000):

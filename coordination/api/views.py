@@ -17,7 +17,7 @@ from accounts.models import User
 from coordination import access, audit
 from coordination.api.serializers import AuditEventSerializer
 from coordination.filters import AuditEventFilter
-from coordination.models import AuditEvent, Citizen
+from coordination.models import AuditEvent
 
 CRITERIA = ("user", "case", "action", "outcome", "since", "until")
 
@@ -55,10 +55,7 @@ class AuditEventViewSet(viewsets.GenericViewSet[AuditEvent]):
             raise ValidationError(filterset.errors)
         page = self.paginate_queryset(filterset.qs)
         rows = page if page is not None else []
-        criterion = {k: str(v) for k, v in filterset.form.cleaned_data.items() if v and k != "cpr"}
-        if filterset.form.cleaned_data.get("cpr"):
-            found = Citizen.objects.by_cpr(filterset.form.cleaned_data["cpr"]).first()
-            criterion["cpr"] = f"citizen:{found.pk}" if found else "no match"
+        criterion = filterset.criterion()
         audit.record_shown(
             self._user(),
             audit.Action.SEARCH if criterion else audit.Action.LIST,

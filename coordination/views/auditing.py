@@ -33,24 +33,13 @@ from coordination.forms import (
     StyledForm,
     apply_service_errors,
 )
-from coordination.models import AuditEvent, AuditSampleItem, Citizen
+from coordination.models import AuditEvent, AuditSampleItem
 from coordination.views.cases import _user
 
 LOG_PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
 ANOMALY_DEFAULT_DAYS = 30
 FILTER_FIELDS = ("user", "case", "action", "outcome", "since", "until", "cpr")
-
-
-def _criterion(filterset: AuditEventFilter) -> dict[str, str]:
-    """The search criterion as logged: the fields used, with a CPR number replaced by the
-    citizen it found (a CPR number never enters the log)."""
-    data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
-    criterion = {k: str(v) for k, v in data.items() if k != "cpr" and v not in (None, "")}
-    if data.get("cpr"):
-        found = Citizen.objects.by_cpr(data["cpr"]).values_list("pk", flat=True).first()
-        criterion["cpr"] = f"citizen:{found}" if found else "no match"
-    return criterion
 
 
 def _filtered(request: HttpRequest, user: User) -> tuple[AuditEventFilter, Any, int]:
@@ -90,7 +79,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.before(*position)
     rows = list(events[: LOG_PAGE_SIZE + 1])
     has_more, rows = len(rows) > LOG_PAGE_SIZE, rows[:LOG_PAGE_SIZE]
-    criterion = _criterion(filterset)
+    criterion = filterset.criterion()
     audit.record_shown(
         user,
         audit.Action.SEARCH if criterion else audit.Action.LIST,
@@ -129,7 +118,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         audit.Action.EXPORT,
         (e.citizen_id for e in rows),
         purpose="audit:export",
-        detail={"view": "audit_export", "criterion": _criterion(filterset), "rows": len(rows)},
+        detail={"view": "audit_export", "criterion": filterset.criterion(), "rows": len(rows)},
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
