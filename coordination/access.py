@@ -567,12 +567,12 @@ def action_assignees(case: Case) -> QuerySet[User]:
 def get_action(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Action:
     """The follow-up action `pk` if its case allows `action`: 404 if the case (or the action)
     is invisible to `user`, 403 if it is visible but the act is not allowed."""
-    case_id = Action.objects.filter(pk=pk).values_list("case_id", flat=True).first()
-    if case_id is None:
+    found = (
+        Action.objects.select_related("responsible", "responsible_unit").filter(pk=pk).first()
+    )
+    if found is None:
         raise Http404
-    case = get_case(user, case_id, action)
-    found = Action.objects.select_related("responsible", "responsible_unit").get(pk=pk)
-    found.case = case
+    found.case = get_case(user, found.case_id, action)
     return found
 
 

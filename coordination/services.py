@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
-from coordination import access, audit, cpr, policy
+from coordination import access, audit, cpr, policy, reminders
 from coordination.models import (
     ALL_CATEGORIES,
     Action,
@@ -1044,8 +1044,6 @@ def action_reassign(*, actor: User, action: Action, responsible: User | None) ->
     previous = action.responsible_id
     action.responsible, action.responsible_unit = person, unit
     action.save(update_fields=["responsible", "responsible_unit"])
-    from coordination import reminders
-
     moved = reminders.reminders_follow(action=action)
     audit.write_event(
         actor=actor,
