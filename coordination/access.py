@@ -567,9 +567,7 @@ def action_assignees(case: Case) -> QuerySet[User]:
 def get_action(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Action:
     """The follow-up action `pk` if its case allows `action`: 404 if the case (or the action)
     is invisible to `user`, 403 if it is visible but the act is not allowed."""
-    found = (
-        Action.objects.select_related("responsible", "responsible_unit").filter(pk=pk).first()
-    )
+    found = Action.objects.select_related("responsible", "responsible_unit").filter(pk=pk).first()
     if found is None:
         raise Http404
     found.case = get_case(user, found.case_id, action)

@@ -30,7 +30,7 @@ from coordination.forms import (
     apply_service_errors,
 )
 from coordination.models import Action, Case, Notification
-from coordination.views.cases import _case_form_view, _record_case_view, _user
+from coordination.views.cases import _case_form_view, _record_case_view, _submitted, _user
 
 OPEN = (Action.Status.OPEN, Action.Status.IN_PROGRESS)
 # "Mine opgaver" shows actions done in the last DONE_DAYS and marks those due within
@@ -70,14 +70,8 @@ def _action_form_view(
     action = access.get_action(user, pk, access.CaseAction.LOG_CONTACT)
     # Bound on every POST: the complete form has no required field, so an empty body counts.
     form = form_class(request.POST if request.method == "POST" else None, action=action)
-    if form.is_bound and form.is_valid():
-        try:
-            service(actor=user, action=action, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("coordination:case_detail", pk=action.case_id)
+    if _submitted(request, form, lambda data: service(actor=user, action=action, **data), done):
+        return redirect("coordination:case_detail", pk=action.case_id)
     view = request.resolver_match.url_name if request.resolver_match else ""
     _record_case_view(user, action.case, detail={"view": view, "action": action.pk})
     context = {"case": action.case, "action": action, "form": form}

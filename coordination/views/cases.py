@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -174,6 +175,22 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return render(request, "coordination/case_new.html", {"form": form}, status=status)
 
 
+def _submitted(
+    request: HttpRequest, form: StyledForm, run: Callable[[dict[str, Any]], object], done: str
+) -> bool:
+    """A POSTed, valid form handed to its service: True (with the success message) when the
+    service took it, else its ValidationError is shown on the form's fields."""
+    if not (form.is_bound and form.is_valid()):
+        return False
+    try:
+        run(form.cleaned_data)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return False
+    messages.success(request, done)
+    return True
+
+
 def _case_form_view(
     request: HttpRequest,
     pk: int,
@@ -191,14 +208,8 @@ def _case_form_view(
     user = _user(request)
     case = access.get_case(user, pk, action)
     form = form_class(request.POST if request.method == "POST" else None, user=user, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(actor=user, case=case, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect(then, pk=case.pk)
+    if _submitted(request, form, lambda data: service(actor=user, case=case, **data), done):
+        return redirect(then, pk=case.pk)
     context = {"case": case, "form": form, **(extra(user, case, form) if extra else {})}
     view = request.resolver_match.url_name if request.resolver_match else ""
     _record_case_view(user, case, detail={"view": view})
