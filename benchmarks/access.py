@@ -38,7 +38,6 @@ import io
 import json
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -73,6 +72,7 @@ from rich.table import Table  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Membership, Unit, User  # noqa: E402
+from benchmarks.common import measure as common_measure  # noqa: E402
 from benchmarks.common import recreate_database  # noqa: E402
 from coordination import access, demo, policy, services  # noqa: E402
 from coordination.models import (  # noqa: E402
@@ -692,42 +692,8 @@ def verify_grants() -> str:
 # --- Measuring -----------------------------------------------------------------------------
 
 
-def measure(
-    name: str, call: Callable[[], object], rounds: int, warmup: int
-) -> dict[str, float | int | str]:
-    queries: list[str] = []
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        call()
-    for _ in range(warmup):
-        call()
-    timings = []
-    progress = Progress(
-        TextColumn(f"[bold]{name:<38}"),
-        BarColumn(),
-        console=console,
-        transient=True,
-        refresh_per_second=2,
-    )
-    with progress:
-        task = progress.add_task(name, total=rounds)
-        for _ in range(rounds):
-            start = time.perf_counter()
-            call()
-            timings.append((time.perf_counter() - start) * 1000)
-            progress.advance(task)
-    timings.sort()
-    return {
-        "name": name,
-        "median_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-        "min_ms": round(timings[0], 2),
-        "queries": len(queries),
-    }
+def measure(name: str, call: Callable[[], object], rounds: int, warmup: int) -> dict[str, Any]:
+    return common_measure(name, call, rounds, warmup, console)
 
 
 def pick_case(user: User) -> Case:

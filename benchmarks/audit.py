@@ -52,7 +52,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -82,6 +81,7 @@ from rich.progress import (  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from accounts.models import Membership, Unit, User  # noqa: E402
+from benchmarks.common import measure as common_measure  # noqa: E402
 from benchmarks.common import recreate_database  # noqa: E402
 from coordination import access, cpr, reports  # noqa: E402
 from coordination.filters import AuditEventFilter  # noqa: E402
@@ -551,43 +551,7 @@ def sizes() -> dict[str, str]:
 
 
 def measure(name: str, call: Callable[[], object], rounds: int, warmup: int) -> dict[str, Any]:
-    queries: list[str] = []
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        result = call()
-    for _ in range(warmup):
-        call()
-    timings = []
-    progress = Progress(
-        TextColumn(f"[bold]{name:<44}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-        refresh_per_second=2,
-    )
-    with progress:
-        task = progress.add_task(name, total=rounds)
-        for _ in range(rounds):
-            start = time.perf_counter()
-            call()
-            timings.append((time.perf_counter() - start) * 1000)
-            progress.advance(task)
-    timings.sort()
-    return {
-        "name": name,
-        "median_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[max(int(len(timings) * 0.95) - 1, 0)], 2),
-        "min_ms": round(timings[0], 2),
-        "max_ms": round(timings[-1], 2),
-        "rounds": rounds,
-        "queries": len(queries),
-        "rows": len(result) if isinstance(result, list) else -1,
-    }
+    return common_measure(name, call, rounds, warmup, console)
 
 
 def log_page(user: User, data: dict[str, str] | None) -> Callable[[], list[AuditEvent]]:
