@@ -16,7 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     # Until the second factor is verified the menu and the bell would only lead back to the
     # two-factor pages, so they are not drawn.
-    verified = not settings.OTP_REQUIRED or bool(getattr(user, "is_verified", lambda: True)())
+    # (django-otp's OTPMiddleware gives every authenticated user is_verified().)
+    verified = not settings.OTP_REQUIRED or user.is_verified()
     # Lazy: pages without the menu (login, errors) never run the query.
     return {
         "nav_verified": verified,
