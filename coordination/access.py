@@ -11,6 +11,7 @@ visibility is one compiled filter: case participation, audience, the policy tabl
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import Any
 
@@ -32,6 +33,7 @@ from coordination.models import (
     CaseGroupObjectPermission,
     CaseParticipant,
     CaseUserObjectPermission,
+    Citizen,
     Consent,
     ConsentDecision,
     Contact,
@@ -498,12 +500,81 @@ def audience_options(
     return options
 
 
-def actions_for(user: User, case: Case) -> QuerySet[Action]:
-    """The open follow-up actions of a case the user may view."""
-    return (
-        Action.objects.filter(_of_visible_case(user, case))
-        .filter(status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
-        .select_related("responsible", "responsible_unit")
+def actions_for(user: User, case: Case, *, finished: bool = False) -> QuerySet[Action]:
+    """The open follow-up actions of a case the user may view (with `finished`, the done
+    and cancelled ones too)."""
+    actions = Action.objects.filter(_of_visible_case(user, case)).select_related(
+        "responsible", "responsible_unit"
+    )
+    if not finished:
+        actions = actions.filter(status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
+    return actions
+
+
+def get_consent(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> tuple[Consent, Case]:
+    """The consent `pk` and the case through which `user` reaches it (a case of the consent's
+    citizen that allows `action`): 404 if no case of that citizen is visible to `user`, 403
+    if one is but none allows `action`."""
+    consent = Consent.objects.filter(pk=pk).first()
+    visible = (
+        cases_for(user).filter(citizen=consent.citizen_id).order_by("pk")
+        if consent is not None
+        else Case.objects.none()
+    )
+    allowing = visible.filter(_grant_condition(user, action)).first() if consent else None
+    case_pk = allowing.pk if allowing is not None else visible.values_list("pk", flat=True).first()
+    if consent is None or case_pk is None:
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": "coordination.consent", "object_id": str(pk)},
+        )
+        raise Http404
+    return consent, get_case(user, case_pk, action)
+
+
+# --- Citizens ---------------------------------------------------------------------------
+
+# How long a citizen identified by CPR number (registered or looked up) may be named by id
+# alone when opening a case.
+IDENTIFIED_FOR = dt.timedelta(hours=24)
+
+
+def may_register_citizens(user: User) -> bool:
+    """Whether `user` may register citizens and look them up by CPR number: someone who may
+    open cases in some forum. Investigators, statistics users and auditors may not (a hit
+    would tell them that a person is known to the prevention work)."""
+    return units_for_opening(user).exists()
+
+
+def require_citizen_register(user: User, what: str) -> None:
+    """Refuse (403, audited) anyone who may not register or look up citizens."""
+    if not may_register_citizens(user):
+        audit.record(
+            actor=user,
+            action=audit.Action.SEARCH,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": "coordination.citizen", "view": what},
+        )
+        raise PermissionDenied
+
+
+def citizens_for_opening(user: User) -> QuerySet[Citizen]:
+    """Citizens `user` may open a case for, named by id: those of cases they can see, and
+    those they identified by CPR number (registered, or looked up with a match) within
+    IDENTIFIED_FOR. An id alone, guessed or counted up, never reaches a citizen's record."""
+    if not may_register_citizens(user):
+        return Citizen.objects.none()
+    identified = AuditEvent.objects.filter(
+        actor=user,
+        action__in=[audit.Action.CREATE, audit.Action.SEARCH],
+        outcome=audit.Outcome.OK,
+        object_type="coordination.citizen",
+        occurred_at__gte=timezone.now() - IDENTIFIED_FOR,
+    ).values("citizen_id")
+    return Citizen.objects.filter(
+        Q(pk__in=identified) | Q(Exists(cases_for(user).filter(citizen=OuterRef("pk"))))
     )
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
-from coordination import access, cpr, policy
+from coordination import access, cpr, policy, services
 from coordination.models import (
     Action,
     AuditEvent,
@@ -362,11 +362,7 @@ class ActionForm(StyledForm):
         self.fields["due_at"].initial = in_a_week.replace(hour=12, minute=0, second=0)
 
     def clean_due_at(self) -> dt.datetime:
-        due_at: dt.datetime = self.cleaned_data["due_at"]
-        # The input has minutes only, so the current minute still counts as "now".
-        if due_at < timezone.now().replace(second=0, microsecond=0):
-            raise ValidationError(_("The deadline cannot lie in the past."))
-        return due_at
+        return services.check_deadline(self.cleaned_data["due_at"])
 
 
 class ActionCompleteForm(StyledForm):

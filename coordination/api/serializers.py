@@ -1,10 +1,473 @@
-"""Serializers of API v1: shapes only; access and writes live in access.py and services.py."""
+"""Serializers of API v1: shapes only; access and writes live in access.py and services.py.
+
+Output serializers read the rows access.py hands out; input serializers check the shape of
+a request body (types, choices, known ids) and the services check its meaning, raising
+errors by field name that the API returns as `{"field": ["message"]}`."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coordination.models import AuditEvent
+from accounts.models import Membership, Organisation, Unit, User
+from coordination import cpr, services
+from coordination.models import (
+    Action,
+    AuditEvent,
+    Case,
+    CaseParticipant,
+    Category,
+    Citizen,
+    Consent,
+    Contact,
+    Entry,
+    Forum,
+    LegalBasis,
+    Notification,
+    RelatedPerson,
+)
+
+# --- Shapes shared by several resources ---------------------------------------------------
+
+
+class CprField(serializers.CharField):
+    """A CPR number (DDMMYY-XXXX or ten digits), normalised to ten digits. Only ever read
+    from a request body."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 11)
+        kwargs.setdefault("write_only", True)
+        kwargs.setdefault("help_text", _("DDMMYY-XXXX or ten digits; only ever in a body."))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return cpr.normalise(super().to_internal_value(data))
+
+
+class CprOnlySerializer(serializers.Serializer[Any]):
+    cpr = CprField()
+
+
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "org_type"]
+        read_only_fields = fields
+
+
+class UnitSerializer(serializers.ModelSerializer[Unit]):
+    organisation = OrganisationSerializer(read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "unit_type", "organisation", "municipality"]
+        read_only_fields = fields
+
+
+class MembershipUnitSerializer(serializers.ModelSerializer[Membership]):
+    """One of the caller's units, with the caller's role in it."""
+
+    id = serializers.IntegerField(source="unit.id", read_only=True)
+    name = serializers.CharField(source="unit.name", read_only=True)
+    unit_type = serializers.ChoiceField(
+        source="unit.unit_type", choices=Unit.Type.choices, read_only=True
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["id", "name", "unit_type", "role"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer[User]):
+    units = MembershipUnitSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "units"]
+        read_only_fields = fields
+
+
+class ForumSerializer(serializers.ModelSerializer[Forum]):
+    member_units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Forum
+        fields = [
+            "id",
+            "name",
+            "effort_type",
+            "municipality",
+            "member_units",
+            "default_legal_basis",
+            "age_min",
+            "age_max",
+            "consent_required",
+        ]
+        read_only_fields = fields
+
+
+# --- Citizens -----------------------------------------------------------------------------
+
+
+class CitizenSerializer(serializers.ModelSerializer[Citizen]):
+    masked_cpr = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Citizen
+        fields = ["id", "name", "birth_date", "masked_cpr"]
+        read_only_fields = fields
+
+
+class CitizenCreateSerializer(serializers.Serializer[Any]):
+    cpr = CprField()
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+
+
+class CitizenBriefSerializer(serializers.ModelSerializer[Citizen]):
+    masked_cpr = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Citizen
+        fields = ["id", "name", "masked_cpr"]
+        read_only_fields = fields
+
+
+# --- Cases --------------------------------------------------------------------------------
+
+
+class ForumBriefSerializer(serializers.ModelSerializer[Forum]):
+    class Meta:
+        model = Forum
+        fields = ["id", "name", "effort_type"]
+        read_only_fields = fields
+
+
+class CaseSerializer(serializers.ModelSerializer[Case]):
+    citizen = CitizenBriefSerializer(read_only=True)
+    forum = ForumBriefSerializer(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    coordinator = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "citizen",
+            "forum",
+            "status",
+            "stage",
+            "track",
+            "opened_at",
+            "closed_at",
+            "next_review_at",
+            "coordinator",
+        ]
+        read_only_fields = fields
+
+
+class CaseCreateSerializer(serializers.Serializer[Any]):
+    citizen = serializers.IntegerField(
+        help_text=_(
+            "A citizen of one of your cases, or one you registered or looked up by CPR number "
+            "within the last 24 hours."
+        )
+    )
+    forum = serializers.PrimaryKeyRelatedField(queryset=Forum.objects.all())
+    lead_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), help_text=_("One of your units, a member of the forum.")
+    )
+    track = serializers.ChoiceField(choices=Case.Track.choices, required=False, default="")
+    age_override_reason = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=_("Only needed when the citizen is outside the forum's age band."),
+    )
+
+
+# --- Participants -------------------------------------------------------------------------
+
+
+class ParticipantSerializer(serializers.ModelSerializer[CaseParticipant]):
+    unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    contact_user = serializers.PrimaryKeyRelatedField(read_only=True)
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices))
+
+    class Meta:
+        model = CaseParticipant
+        fields = [
+            "id",
+            "unit",
+            "role",
+            "legal_basis",
+            "categories",
+            "valid_from",
+            "valid_until",
+            "contact_user",
+            "emergency",
+            "legal_review",
+        ]
+        read_only_fields = fields
+
+
+class ParticipantCreateSerializer(serializers.Serializer[Any]):
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    role = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in CaseParticipant.Role if r != CaseParticipant.Role.LEAD]
+    )
+    legal_basis = serializers.ChoiceField(choices=LegalBasis.choices)
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
+    )
+    valid_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    contact_user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+
+
+# --- Entries ------------------------------------------------------------------------------
+
+
+class EntrySerializer(serializers.ModelSerializer[Entry]):
+    author = serializers.PrimaryKeyRelatedField(read_only=True)
+    author_unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    audience = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    consent = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Entry
+        fields = [
+            "id",
+            "category",
+            "legal_basis",
+            "justification",
+            "author",
+            "author_unit",
+            "audience_all",
+            "audience",
+            "consent",
+            "text",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EntryCreateSerializer(serializers.Serializer[Any]):
+    category = serializers.ChoiceField(choices=Category.choices)
+    legal_basis = serializers.ChoiceField(choices=LegalBasis.choices)
+    justification = serializers.CharField(help_text=_("Why sharing is necessary."))
+    audience = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Participating units; empty means all participants."),
+    )
+    text = serializers.CharField()
+    consent = serializers.PrimaryKeyRelatedField(
+        queryset=Consent.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Required for consent-based legal bases."),
+    )
+    deciding_professional = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Required for sundhedsloven § 43, stk. 2, nr. 2."),
+    )
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The unit you share for, when you take part through more than one."),
+    )
+
+
+# --- Contacts -----------------------------------------------------------------------------
+
+
+class ContactSerializer(serializers.ModelSerializer[Contact]):
+    logged_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    partner = serializers.PrimaryKeyRelatedField(read_only=True)
+    related_person = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "kind",
+            "result",
+            "occurred_at",
+            "note",
+            "logged_by",
+            "unit",
+            "partner",
+            "related_person",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ContactCreateSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=Contact.Kind.choices)
+    result = serializers.ChoiceField(choices=Contact.Result.choices)
+    occurred_at = serializers.DateTimeField()
+    note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The other person on the visit (a police + municipal pair)."),
+    )
+    related_person = serializers.PrimaryKeyRelatedField(
+        queryset=RelatedPerson.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("When the contact was with a guardian or related person."),
+    )
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+# --- Actions ------------------------------------------------------------------------------
+
+
+class ActionSerializer(serializers.ModelSerializer[Action]):
+    responsible = serializers.PrimaryKeyRelatedField(read_only=True)
+    responsible_unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    case = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "case",
+            "title",
+            "responsible",
+            "responsible_unit",
+            "due_at",
+            "status",
+            "result_note",
+            "completed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ActionCreateSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=300)
+    responsible = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        help_text=_("A user id: a working member of a lead or participating unit."),
+    )
+    due_at = serializers.DateTimeField()
+
+    def validate_due_at(self, value: dt.datetime) -> dt.datetime:
+        return services.check_deadline(value)
+
+
+class ActionCompleteSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+# --- Consents -----------------------------------------------------------------------------
+
+
+class ConsentSerializer(serializers.ModelSerializer[Consent]):
+    scope_units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    scope_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices)
+    )
+    citizen = serializers.PrimaryKeyRelatedField(read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "citizen",
+            "given_by",
+            "guardian_name",
+            "scope_units",
+            "scope_categories",
+            "purpose",
+            "form",
+            "document_reference",
+            "given_at",
+            "valid_until",
+            "withdrawn_at",
+            "active",
+        ]
+        read_only_fields = fields
+
+
+class ConsentCreateSerializer(serializers.Serializer[Any]):
+    given_by = serializers.ChoiceField(choices=Consent.GivenBy.choices)
+    scope_units = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), many=True, allow_empty=False
+    )
+    scope_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
+    )
+    purpose = serializers.CharField(max_length=300)
+    valid_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    form = serializers.ChoiceField(
+        choices=Consent.Form.choices,
+        required=False,
+        default=Consent.Form.WRITTEN,
+        help_text=_("How the consent was given; written unless said otherwise."),
+    )
+    guardian_name = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True
+    )
+    document_reference = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True
+    )
+
+
+# --- Notifications ------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.ModelSerializer[Notification]):
+    kind = serializers.CharField(source="reminder.kind", read_only=True)
+    deadline = serializers.DateTimeField(source="reminder.deadline", read_only=True)
+    case = serializers.SerializerMethodField()
+    action = serializers.IntegerField(source="reminder.action_id", read_only=True, allow_null=True)
+    consent = serializers.IntegerField(
+        source="reminder.consent_id", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "case", "action", "consent", "deadline", "created_at", "read_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_case(self, note: Notification) -> int | None:
+        reminder = note.reminder
+        if reminder.case_id is not None:
+            return reminder.case_id
+        return reminder.action.case_id if reminder.action is not None else None
+
+
+# --- The audit log ------------------------------------------------------------------------
 
 
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
@@ -34,3 +497,15 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
             "ip",
         ]
         read_only_fields = fields
+
+
+class AuditSearchSerializer(serializers.Serializer[Any]):
+    """The body of POST audit/events/search/: the CPR number plus any of the list's filters."""
+
+    cpr = CprField()
+    user = serializers.CharField(required=False)
+    case = serializers.CharField(required=False)
+    action = serializers.ChoiceField(choices=AuditEvent.Action.choices, required=False)
+    outcome = serializers.ChoiceField(choices=AuditEvent.Outcome.choices, required=False)
+    since = serializers.CharField(required=False)
+    until = serializers.CharField(required=False)

@@ -1,0 +1,153 @@
+"""The API guide's session (docs/api.md), as a client written only from API.md would run
+it: ssp.aalborg registers a citizen, opens a Knock Knock case, adds participants, shares an
+entry, logs a contact and adds an action; then the others see what the law lets them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from coordination.models import AuditEvent
+from tests.conftest import fresh_cpr
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _throttle_reset() -> Any:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def token_client(username: str) -> Client:
+    token, _created = Token.objects.get_or_create(user=User.objects.get(username=username))
+    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def by_name(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(row for row in rows if row["name"] == name)
+
+
+def test_the_guide_session_as_ssp_aalborg() -> None:
+    ssp = token_client("ssp.aalborg")
+
+    me = ssp.get(f"{API}/me/").json()
+    assert me["username"] == "ssp.aalborg"
+    ssp_unit = by_name(me["units"], "SSP Aalborg")
+
+    forums = ssp.get(f"{API}/forums/").json()["results"]
+    knock = by_name(forums, "Knock Knock Aalborg")
+    assert knock["effort_type"] == "knock_knock"
+    units = {u["name"]: u for u in ssp.get(f"{API}/units/?page_size=500").json()["results"]}
+    police, family = units["Forebyggelse Aalborg"], units["Familiegrupperne"]
+    assert {police["id"], family["id"], ssp_unit["id"]} <= set(knock["member_units"])
+
+    cpr = fresh_cpr(16)
+    made = ssp.post(
+        f"{API}/citizens/",
+        {"cpr": cpr, "first_name": "Mikkel", "last_name": "Jensen"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    citizen = made.json()
+    assert citizen["name"] == "Mikkel Jensen" and cpr not in made.content.decode()
+    again = ssp.post(
+        f"{API}/citizens/",
+        {"cpr": cpr, "first_name": "X", "last_name": "Y"},
+        content_type="application/json",
+    )
+    assert again.status_code == 409 and "cpr" in again.json()
+    found = ssp.post(f"{API}/citizens/lookup/", {"cpr": cpr}, content_type="application/json")
+    assert found.status_code == 200 and found.json()["id"] == citizen["id"]
+
+    opened = ssp.post(
+        f"{API}/cases/",
+        {"citizen": citizen["id"], "forum": knock["id"], "lead_unit": ssp_unit["id"]},
+        content_type="application/json",
+    )
+    assert opened.status_code == 201, opened.content
+    case = opened.json()
+    assert case["citizen"]["id"] == citizen["id"] and case["status"] == "active"
+    assert case["forum"] == {"id": knock["id"], "name": knock["name"], "effort_type": "knock_knock"}
+    base = f"{API}/cases/{case['id']}"
+
+    for unit in (police, family):
+        added = ssp.post(
+            f"{base}/participants/",
+            {
+                "unit": unit["id"],
+                "role": "participant",
+                "legal_basis": knock["default_legal_basis"],
+                "categories": ["general", "social", "police"],
+            },
+            content_type="application/json",
+        )
+        assert added.status_code == 201, added.content
+    participants = ssp.get(f"{base}/participants/").json()["results"]
+    assert {p["unit"] for p in participants} == {ssp_unit["id"], police["id"], family["id"]}
+
+    shared = ssp.post(
+        f"{base}/entries/",
+        {
+            "category": "general",
+            "legal_basis": knock["default_legal_basis"],
+            "justification": "Koordinering af besøg",
+            "audience": [],
+            "text": "Aftalt banke-på-besøg torsdag.",
+        },
+        content_type="application/json",
+    )
+    assert shared.status_code == 201, shared.content
+    entry = shared.json()
+    assert entry["audience"] == [] and entry["audience_all"] is True
+
+    contact = ssp.post(
+        f"{base}/contacts/",
+        {
+            "kind": "knock_visit",
+            "result": "not_home",
+            "occurred_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+            "note": "Ingen hjemme",
+        },
+        content_type="application/json",
+    )
+    assert contact.status_code == 201, contact.content
+
+    due = (timezone.now() + dt.timedelta(days=3)).isoformat()
+    action = ssp.post(
+        f"{base}/actions/",
+        {"title": "Nyt besøg", "responsible": me["id"], "due_at": due},
+        content_type="application/json",
+    )
+    assert action.status_code == 201, action.content
+    assert action.json()["status"] == "open"
+
+    # The police participant sees the case, the entry and the contact.
+    police_client = token_client("politi.forebyg")
+    assert police_client.get(f"{base}/").status_code == 200
+    entries = police_client.get(f"{base}/entries/").json()["results"]
+    assert [e["id"] for e in entries] == [entry["id"]]
+    assert len(police_client.get(f"{base}/contacts/").json()["results"]) == 1
+    # The investigator and an outsider see nothing.
+    for outsider in ("politi.efterforsk", "ssp.hjoerring"):
+        assert token_client(outsider).get(f"{base}/").status_code == 404
+
+    done = ssp.post(
+        f"{API}/actions/{action.json()['id']}/complete/",
+        {"note": "Besøg aftalt"},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["status"] == "done"
+
+    actions = {e.action for e in AuditEvent.objects.filter(case_id=case["id"])}
+    assert {"create", "disclose", "grant_change", "view", "change"} <= actions
