@@ -48,6 +48,11 @@ EXEMPT = {
     "coordination:entry_audience": "unit names and policy reasons, inside the audited entry page",
     "coordination:notification_count": "the number of unread notifications (the bell's badge)",
     "coordination:preferences": "the user's own e-mail setting for reminders",
+    "api:me": "the caller's own name and units",
+    "api:unit-list": "the unit directory (no personal data)",
+    "api:forum-list": "the forums of the caller's units (no personal data)",
+    "api_schema": "the API's OpenAPI schema",
+    "api_docs": "the API's documentation page",
 }
 # Third-party admin pages: groups (named after units), API tokens, task schedules.
 EXEMPT_APPS = (
@@ -111,6 +116,16 @@ def _url_and_user(route: Route, case: Case) -> tuple[str, str] | None:
                 kwargs[param] = "coordination"
             else:
                 return None  # view_on_site and the like: no object to show
+    elif route.name.startswith("api:") and "audit/" not in route.route:
+        for param in route.params:
+            if param == "pk" and "/participants/" in route.route:
+                kwargs[param] = case.participants.exclude(role="lead").first().pk
+            elif param == "case_pk" or (param == "pk" and route.route.startswith("api/v1/cases/")):
+                kwargs[param] = case.pk
+            elif param == "pk" and route.route.startswith("api/v1/actions/"):
+                kwargs[param] = _action(case).pk
+            else:
+                return None  # the Knock Knock case has no consent; covered in tests/api
     elif ":audit_" in route.name or route.name.startswith("api:"):
         user = "revisor"
         if "pk" in route.params:

@@ -321,10 +321,15 @@ def test_search_with_an_invalid_cpr_number_is_400(api: Client, typed) -> None:
     assert not any(str(typed) in text for text in event_texts())
 
 
-def test_search_takes_a_form_encoded_body_too(api: Client, kk_citizen) -> None:
+def test_search_takes_json_only(api: Client, kk_citizen) -> None:
+    """JSON everywhere (API.md): a form-encoded body is refused before anything is read."""
     case, number = kk_citizen
     response = api.post(SEARCH, {"cpr": number})
-    assert {row["citizen"] for row in response.json()["results"]} == {case.citizen_id}
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail"}
+    assert number not in response.content.decode()
+    json_body = api.post(SEARCH, {"cpr": number}, content_type="application/json")
+    assert {row["citizen"] for row in json_body.json()["results"]} == {case.citizen_id}
 
 
 # --- Auditing of the API itself ----------------------------------------------------------

@@ -49,8 +49,13 @@ def _recognisable_csrf_failures(settings: Any) -> Any:
 def is_csrf_failure(response: Any) -> bool:
     if MARKER in response:
         return True
-    # Django REST framework refuses by itself: {"detail": "CSRF Failed: ..."}.
-    return response.status_code == 403 and b"CSRF Failed" in response.content
+    # Django REST framework refuses by itself: {"detail": "CSRF Failed: ..."}, rendered as
+    # JSON, or as the 403 page by the HTML renderer of the API's documentation page.
+    data = getattr(response, "data", None)
+    detail = str(data.get("detail", "")) if isinstance(data, dict) else ""
+    return response.status_code == 403 and (
+        b"CSRF Failed" in response.content or detail.startswith("CSRF Failed")
+    )
 
 
 def with_token(client: Client) -> dict[str, str]:

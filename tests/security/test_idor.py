@@ -63,6 +63,18 @@ NO_OBJECT_ID = {
     "coordination:audit_anomalies": "auditors only (403 to others)",
     "coordination:audit_samples": "auditors only (403 to others)",
     "coordination:audit_insight": "auditors only (403 to others); the CPR number is in the body",
+    "api:me": "the caller's own name and units",
+    "api:unit-list": "the unit directory (no personal data)",
+    "api:forum-list": "the forums of the caller's units (no personal data)",
+    "api:citizen-list": "registers a citizen; the CPR number is in the body "
+    "(tests/api/test_endpoints.py)",
+    "api:citizen-lookup": "the CPR number is in the body; only those who may open cases "
+    "(tests/api/test_endpoints.py)",
+    "api:case-list": "the user's own cases, from access.cases_for; opening one needs a "
+    "citizen the caller identified (tests/api/test_endpoints.py)",
+    "api:notification-list": "the user's own notifications",
+    "api_schema": "the API's OpenAPI schema (no data)",
+    "api_docs": "the API's documentation page (no data)",
     "api:audit-event-list": "auditors only (403 to others: tests/coordination/test_audit_api.py)",
     "api:audit-event-search": "auditors only (403 to others); the CPR number is in the body",
     "admin:index": "staff only: the list of models",
