@@ -279,9 +279,31 @@ def on_login_failed(
     )
 
 
+def _token_event(instance: Any, change: str) -> None:
+    # An API token is its user's permission: logged as the system's change, never the key.
+    write_event(
+        actor=None, action=Action.GRANT_CHANGE, detail={"change": change, "user": instance.user_id}
+    )
+
+
+def on_token_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """An API token issued (`manage.py drf_create_token`, the admin)."""
+    if created:
+        _token_event(instance, "api_token_issued")
+
+
+def on_token_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """An API token revoked (`drf_create_token -r` replaces it: revoked, then issued)."""
+    _token_event(instance, "api_token_revoked")
+
+
 def connect_auth_signals() -> None:
     from django.contrib.auth import signals
+    from django.db.models.signals import post_delete, post_save
+    from rest_framework.authtoken.models import Token
 
     signals.user_logged_in.connect(on_login, dispatch_uid="samraad_audit_login")
     signals.user_logged_out.connect(on_logout, dispatch_uid="samraad_audit_logout")
     signals.user_login_failed.connect(on_login_failed, dispatch_uid="samraad_audit_login_failed")
+    post_save.connect(on_token_saved, sender=Token, dispatch_uid="samraad_audit_token_saved")
+    post_delete.connect(on_token_deleted, sender=Token, dispatch_uid="samraad_audit_token_deleted")

@@ -151,3 +151,28 @@ def test_the_guide_session_as_ssp_aalborg() -> None:
 
     actions = {e.action for e in AuditEvent.objects.filter(case_id=case["id"])}
     assert {"create", "disclose", "grant_change", "view", "change"} <= actions
+
+
+def test_drf_create_token_issues_a_working_token_and_is_audited(persona) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    user = persona("job.aalborg")
+    Token.objects.filter(user=user).delete()
+    out = StringIO()
+    call_command("drf_create_token", "job.aalborg", stdout=out)
+    key = Token.objects.get(user=user).key
+    assert key in out.getvalue()
+    response = Client(HTTP_AUTHORIZATION=f"Token {key}").get(f"{API}/me/")
+    assert response.status_code == 200 and response.json()["username"] == "job.aalborg"
+    call_command("drf_create_token", "job.aalborg", "-r", stdout=StringIO())
+    assert Client(HTTP_AUTHORIZATION=f"Token {key}").get(f"{API}/me/").status_code == 401
+    changes = [
+        e.detail["change"]
+        for e in AuditEvent.objects.filter(action="grant_change", detail__user=user.pk).order_by(
+            "pk"
+        )
+    ]
+    assert changes[-3:] == ["api_token_issued", "api_token_revoked", "api_token_issued"]
+    assert not any(key in str(detail) for detail in AuditEvent.objects.values_list("detail"))
