@@ -130,6 +130,12 @@ class CitizenCreateSerializer(serializers.Serializer[Any]):
     last_name = serializers.CharField(max_length=100)
 
 
+class CprConflictSerializer(serializers.Serializer[Any]):
+    """409: a citizen with this CPR number exists (look it up instead)."""
+
+    cpr = serializers.ListField(child=serializers.CharField())
+
+
 class CitizenBriefSerializer(serializers.ModelSerializer[Citizen]):
     masked_cpr = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)

@@ -13,7 +13,12 @@ from typing import Any, ClassVar
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -145,8 +150,13 @@ class CitizenViewSet(ApiViewSet):
     @extend_schema(
         summary="Register a citizen",
         request=s.CitizenCreateSerializer,
-        responses={201: s.CitizenSerializer},
-        description="409 when a citizen with this CPR number exists: look it up instead.",
+        responses={
+            201: s.CitizenSerializer,
+            409: OpenApiResponse(
+                s.CprConflictSerializer,
+                description="A citizen with this CPR number exists: look it up instead.",
+            ),
+        },
     )
     def create(self, request: Request) -> Response:
         access.require_citizen_register(self.user, "api_citizen_create")
@@ -322,21 +332,19 @@ class CaseContentViewSet(ApiViewSet):
         return Response(self.get_serializer(made).data, status=status.HTTP_201_CREATED)
 
 
-def _content_schema(kind: str, name: str, body: Any, note: str = "") -> Callable[[Any], Any]:
+def _content_schema(
+    kind: str, listed: str, added: str, body: Any, note: str = ""
+) -> Callable[[Any], Any]:
     return extend_schema_view(
-        list=extend_schema(summary=f"The case's {name} the caller may see", tags=[kind]),
-        create=extend_schema(
-            summary=f"Add to the case's {name}",
-            request=body,
-            description=note,
-            tags=[kind],
-        ),
+        list=extend_schema(summary=listed, tags=[kind]),
+        create=extend_schema(summary=added, request=body, description=note, tags=[kind]),
     )
 
 
 @_content_schema(
     "participants",
-    "participating units",
+    "The units taking part in the case",
+    "Add a participating unit",
     s.ParticipantCreateSerializer,
     "Needs the lead role on the case. The unit's access starts at once.",
 )
@@ -372,7 +380,8 @@ class ParticipantViewSet(CaseContentViewSet):
 
 @_content_schema(
     "entries",
-    "entries",
+    "The case's entries the caller may see",
+    "Share an entry",
     s.EntryCreateSerializer,
     "The category, legal basis and audience are checked against the sharing rules "
     "(LEGAL.md); an empty audience means all participants.",
@@ -397,7 +406,9 @@ class EntryViewSet(CaseContentViewSet):
         return access.entries_for(self.user, case).prefetch_related("audience").get(pk=entry.pk)
 
 
-@_content_schema("contacts", "contact log", s.ContactCreateSerializer)
+@_content_schema(
+    "contacts", "The case's contact log", "Log a contact attempt", s.ContactCreateSerializer
+)
 class ContactViewSet(CaseContentViewSet):
     """The contact log: each attempt to reach the citizen or a guardian, with its result."""
 
@@ -416,7 +427,8 @@ class ContactViewSet(CaseContentViewSet):
 
 @_content_schema(
     "actions",
-    "follow-up actions (open and finished)",
+    "The case's follow-up actions, open and finished",
+    "Add a follow-up action",
     s.ActionCreateSerializer,
     "The responsible person must work in a lead or participating unit of the case.",
 )
@@ -438,7 +450,8 @@ class CaseActionViewSet(CaseContentViewSet):
 
 @_content_schema(
     "consents",
-    "consents of the citizen",
+    "The consents of the case's citizen",
+    "Register the citizen's consent",
     s.ConsentCreateSerializer,
     "Scoped to member units of the case's forum and to categories.",
 )
