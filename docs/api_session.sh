@@ -25,7 +25,8 @@ call() {
         -H "Authorization: Token $TOKEN" -H 'Content-Type: application/json' \
         ${body:+--data "$body"} "$url")
     echo "$method ${url#"$BASE"} -> $status" >&2
-    { jq -c . "$out" 2>/dev/null || cat "$out"; } | cut -c1-300 >&2
+    jq -r 'tojson | if length > 300 then .[:300] + " ..." else . end' "$out" >&2 2>/dev/null \
+        || cat "$out" >&2
     if [[ $status != "$expected" ]]; then
         echo "expected $expected" >&2
         rm -f "$out"
