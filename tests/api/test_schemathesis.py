@@ -6,8 +6,8 @@ documented content type and a body that conforms to the schema.
 
 So that generated requests reach beyond 404 and 400, each persona gets real objects before
 generation (its own case with a participant, entry, contact, action and consent, and an
-Aalborg case of someone else), and a hook puts their ids into the path, and valid bodies
-naming real units, users and citizens into the request, for a share of the examples.
+SSP Hjørring case of someone else), and the test puts their ids into the path, and valid
+bodies naming real units, users and citizens into the request, for most examples.
 
 Slow-ish (a few hundred requests per persona): marked `schemathesis`, left out of the
 default run, run by CI on PostgreSQL (`pytest -m schemathesis`). Reproducible: Hypothesis
@@ -17,9 +17,12 @@ is derandomized, so the same code and data give the same requests.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import pytest
 import schemathesis
@@ -27,8 +30,10 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.utils import timezone
+from drf_spectacular.views import SpectacularAPIView
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from rest_framework.permissions import AllowAny
 from rest_framework.throttling import ScopedRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -39,7 +44,13 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import Unit, User
 from coordination.models import Forum
-from tests.api.conftest import WORLDS, CaseWorld, token_for
+from tests.api.conftest import (
+    API_ROUTES_WITH_IDS,
+    ApiRoute,
+    CaseWorld,
+    token_client,
+    token_for,
+)
 from tests.conftest import fresh_cpr
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
@@ -65,15 +76,14 @@ PERSONAS: dict[str, str | None] = {
 
 @dataclass
 class Playground:
-    """The ids and bodies the hooks draw from, for one persona."""
+    """The ids and bodies the test draws from, for one persona."""
 
     username: str
     token: str
     own: CaseWorld  # a case (the persona's, or one they must not reach)
     outside: CaseWorld  # a case they take no part in
-    forum: Forum
-    lead_unit: Unit | None
-    user: User
+    forum: Forum  # another forum to open a case for the world's citizen in
+    units: list[Unit]  # the persona's units
 
     def ids(self, kind: str) -> list[int]:
         return [w.object(kind).pk for w in (self.own, self.outside)]
@@ -86,60 +96,70 @@ class Playground:
             {"case_pk": self.own.case.pk, "id": self.outside.object(kind).pk},
         ]
 
-    def body(self, operation_id: str) -> Any:
-        """A valid body for the operation on the persona's own case, or None."""
+    def bodies(self, operation_id: str) -> list[Any]:
+        """Valid bodies for the operation on the persona's own case (none: no body)."""
         world = self.own
         case = world.case
         now = timezone.now()
         others = [world.unit(name) for name in world.spec.others]
         basis = case.forum.default_legal_basis
-        bodies: dict[str, Callable[[], Any]] = {
-            "citizens_create": lambda: {
-                "cpr": fresh_cpr(16),
-                "first_name": "Gen",
-                "last_name": "Ereret",
-            },
-            "citizens_lookup_create": lambda: {"cpr": world.cpr},
-            "cases_create": lambda: {
-                "citizen": case.citizen_id,
-                "forum": self.forum.pk,
-                "lead_unit": self.lead_unit.pk if self.lead_unit else 1,
-            },
-            "cases_participants_create": lambda: {
-                "unit": Unit.objects.get(name="Jobcenter Aalborg").pk,
-                "role": "informed",
-                "legal_basis": basis,
-                "categories": ["general"],
-            },
-            "cases_entries_create": lambda: {
-                "category": "general",
-                "legal_basis": basis,
-                "justification": "Koordinering",
-                "audience": [others[0].pk],
-                "text": "Genereret notat",
-            },
-            "cases_contacts_create": lambda: {
-                "kind": world.spec.contact_kind,
-                "result": "not_home",
-                "occurred_at": (now - dt.timedelta(hours=2)).isoformat(),
-                "note": "Genereret",
-            },
-            "cases_actions_create": lambda: {
-                "title": "Genereret opgave",
-                "responsible": world.lead.pk,
-                "due_at": (now + dt.timedelta(days=3)).isoformat(),
-            },
-            "cases_consents_create": lambda: {
-                "given_by": "citizen",
-                "scope_units": [others[-1].pk],
-                "scope_categories": ["general"],
-                "purpose": "Genereret samtykke",
-            },
-            "actions_complete_create": lambda: {"note": "Gjort"},
-            "audit_events_search_create": lambda: {"cpr": world.cpr},
+        bodies: dict[str, Callable[[], list[Any]]] = {
+            # A new citizen, and one who exists (409).
+            "citizens_create": lambda: [
+                {"cpr": fresh_cpr(16), "first_name": "Gen", "last_name": "Ereret"},
+                {"cpr": world.cpr, "first_name": "Gen", "last_name": "Ereret"},
+            ],
+            "citizens_lookup_create": lambda: [{"cpr": world.cpr}, {"cpr": fresh_cpr(17)}],
+            # The world's citizen in another forum of the persona's unit.
+            "cases_create": lambda: [
+                {"citizen": case.citizen_id, "forum": self.forum.pk, "lead_unit": unit.pk}
+                for unit in self.units
+            ],
+            "cases_participants_create": lambda: [
+                {
+                    "unit": Unit.objects.get(name="Jobcenter Aalborg").pk,
+                    "role": "informed",
+                    "legal_basis": basis,
+                    "categories": ["general"],
+                }
+            ],
+            "cases_entries_create": lambda: [
+                {
+                    "category": "general",
+                    "legal_basis": basis,
+                    "justification": "Koordinering",
+                    "audience": [others[0].pk],
+                    "text": "Genereret notat",
+                }
+            ],
+            "cases_contacts_create": lambda: [
+                {
+                    "kind": world.spec.contact_kind,
+                    "result": "not_home",
+                    "occurred_at": (now - dt.timedelta(hours=2)).isoformat(),
+                    "note": "Genereret",
+                }
+            ],
+            "cases_actions_create": lambda: [
+                {
+                    "title": "Genereret opgave",
+                    "responsible": world.lead.pk,
+                    "due_at": (now + dt.timedelta(days=3)).isoformat(),
+                }
+            ],
+            "cases_consents_create": lambda: [
+                {
+                    "given_by": "citizen",
+                    "scope_units": [others[-1].pk],
+                    "scope_categories": ["general"],
+                    "purpose": "Genereret samtykke",
+                }
+            ],
+            "actions_complete_create": lambda: [{"note": "Gjort"}],
+            "audit_events_search_create": lambda: [{"cpr": world.cpr}],
         }
         make = bodies.get(operation_id)
-        return make() if make is not None else None
+        return make() if make is not None else []
 
 
 def _segment_kind(path: str, param: str) -> str:
@@ -168,17 +188,24 @@ def _real_variants(play: Playground, case: Any) -> list[dict[str, Any]]:
 
 
 def _real_case(play: Playground, case: Any, data: st.DataObject) -> None:
-    """Half the examples as generated; the others with real ids in the path, and for a
-    third of those a valid body naming real objects too."""
-    mode = data.draw(st.sampled_from([0, 0, 0, 1, 1, 2]), label="real ids (1), and body (2)")
-    if mode == 0:
+    """A third of the examples as generated; the others with real ids in the path (ids
+    of the persona's world, of the outside world, and mixed), and half of those with a valid
+    body naming real objects too."""
+    # Ids the URLconf cannot match (negative, text) get Django's 404 page, not the API's:
+    # test_malformed_ids_get_the_apis_404 covers that, so that it does not hide the rest.
+    for name, value in list(case.path_parameters.items()):
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            case.path_parameters[name] = data.draw(st.integers(0, 2**31), label=name)
+    # Hypothesis's simplest choice (all the coverage phase draws) is the first: real ids
+    # and a valid body; then real ids; then the generated ones.
+    mode = data.draw(st.sampled_from(["valid", "real ids", "generated"]), label="mode")
+    if mode == "generated":
         return
     variants = _real_variants(play, case)
     case.path_parameters = dict(data.draw(st.sampled_from(variants), label="real ids"))
-    if mode == 2:
-        body = play.body(case.operation.definition.raw.get("operationId", ""))
-        if body is not None:
-            case.body = body
+    bodies = play.bodies(case.operation.definition.raw.get("operationId", ""))
+    if mode == "valid" and bodies:
+        case.body = data.draw(st.sampled_from(bodies), label="valid body")
 
 
 @pytest.fixture(params=list(PERSONAS), ids=str)
@@ -192,9 +219,7 @@ def playground(
     own = case_world(own_key).populate()
     outside = case_world("hjoerring").populate()
     user = User.objects.get(username=username)
-    membership = user.memberships.select_related("unit").first()
-    lead_unit = membership.unit if membership else None
-    forum = own.case.forum
+    forum = Forum.objects.get(name="SSP Aalborg")  # the world's citizen is 16
     # The CPR throttle (30/minute) would turn most generated look-ups into 429s; DRF
     # reads the rates once per class, so raise them there.
     monkeypatch.setattr(
@@ -213,8 +238,7 @@ def playground(
             own=own,
             outside=outside,
             forum=forum,
-            lead_unit=lead_unit,
-            user=user,
+            units=[m.unit for m in user.memberships.select_related("unit")],
         )
     finally:
         request_started.connect(close_old_connections)
@@ -223,12 +247,17 @@ def playground(
 
 
 def _load_schema() -> Any:
+    """The schema as the app serves it at /api/schema/, through the WSGI application. The
+    schema is for API users only, and no user exists while tests are collected: the load
+    lets the schema view serve anyone (test_the_loaded_schema_is_the_served_one checks
+    that a persona is served the same document)."""
     from config.wsgi import application
 
     config = schemathesis.Config.from_dict(
         {"seed": 20260115, "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True}}
     )
-    return schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
+    with mock.patch.object(SpectacularAPIView, "permission_classes", [AllowAny]):
+        return schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
 
 
 schema = _load_schema()
@@ -249,10 +278,30 @@ schema = _load_schema()
 @schema.given(data=st.data())
 def test_api_conforms_to_its_schema(case: Any, data: Any, playground: Playground) -> None:
     _real_case(playground, case, data)
-    case.call_and_validate(
-        headers={"Authorization": f"Token {playground.token}"}, checks=CHECKS
+    case.call_and_validate(headers={"Authorization": f"Token {playground.token}"}, checks=CHECKS)
+
+
+def test_the_loaded_schema_is_the_served_one(playground: Playground) -> None:
+    """What the tests were generated from is what an API user gets at /api/schema/."""
+    served = token_client(playground.username).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
     )
+    assert served.status_code == 200
+    assert json.loads(served.content) == schema.raw_schema
 
 
-def test_the_worlds_exist() -> None:
-    assert set(WORLDS) >= {"aalborg", "hjoerring"}
+@pytest.mark.parametrize("route", API_ROUTES_WITH_IDS, ids=str)
+@pytest.mark.parametrize("bad_id", ["abc", "-1", "1.5", "%C3%A6"])
+def test_malformed_ids_get_the_apis_404(route: ApiRoute, bad_id: str) -> None:
+    """An id the URLconf cannot match (`<int:...>`) is still under /api/v1/: the answer is
+    the API's JSON 404 (API.md: JSON everywhere), not the HTML page of the site."""
+    url = "/" + re.sub(r"<(?:\w+:)?\w+>", bad_id, route.route)
+    client = token_client("ssp.aalborg")
+    for method in route.methods:
+        response = getattr(client, method.lower())(url)
+        where = f"{method} {url}"
+        assert response.status_code == 404, f"{where}: {response.status_code}"
+        assert response["Content-Type"] == "application/json", (
+            f"{where}: {response['Content-Type']}"
+        )
+        assert set(response.json()) == {"detail"}, f"{where}: {response.content[:200]!r}"
