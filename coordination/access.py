@@ -102,6 +102,14 @@ EMERGENCY_REVIEW_ROLES = frozenset({_R.COORDINATOR})
 AUDIT_ROLES = frozenset({_R.AUDITOR})
 
 
+# The largest id a row can have (a bigint): a larger one names nothing, on every database.
+MAX_ID = 2**63 - 1
+
+
+def _is_id(pk: Any) -> bool:
+    return isinstance(pk, int) and 0 < pk <= MAX_ID
+
+
 def _is_active_user(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
@@ -231,7 +239,7 @@ def get_case(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Case:
 
     The case comes with `can_<action>` flags for every action. It is marked as checked for
     this user, so the per-case functions below need not check its visibility again."""
-    held = held_actions(user, pk)
+    held = held_actions(user, pk) if _is_id(pk) else set()
     case = (
         Case.objects.filter(pk=pk).select_related("citizen", "forum", "coordinator").first()
         if CaseAction.VIEW in held
@@ -354,9 +362,12 @@ def participants_for(user: User, case: Case) -> QuerySet[CaseParticipant]:
 
 
 def consents_for(user: User, case: Case) -> QuerySet[Consent]:
-    """The consents of the case's citizen, for participants of the case."""
-    return Consent.objects.filter(_of_visible_case(user, case, "citizen__cases")).prefetch_related(
-        "scope_units"
+    """The consents of the case's citizen to the case's forum, for participants of the case
+    (a consent to another forum's cooperation is not theirs to see)."""
+    return (
+        Consent.objects.filter(citizen=case.citizen_id, forum=case.forum_id)
+        .filter(_of_visible_case(user, case, "citizen__cases"))
+        .prefetch_related("scope_units")
     )
 
 
@@ -447,7 +458,7 @@ def audience_units(case: Case) -> QuerySet[Unit]:
 
 def participant_candidates(case: Case) -> QuerySet[Unit]:
     """Units that may still be added to `case`: forum members the law admits (LEGAL.md 2)."""
-    taking_part = CaseParticipant.objects.filter(case=case, emergency=False).values("unit")
+    taking_part = CaseParticipant.objects.active().filter(case=case, emergency=False).values("unit")
     admitted = [t for t in Unit.Type if policy.may_take_part(case.forum.effort_type, t)]
     return case.forum.member_units.exclude(pk__in=taking_part).filter(unit_type__in=admitted)
 
@@ -515,9 +526,9 @@ def get_consent(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> tu
     """The consent `pk` and the case through which `user` reaches it (a case of the consent's
     citizen that allows `action`): 404 if no case of that citizen is visible to `user`, 403
     if one is but none allows `action`."""
-    consent = Consent.objects.filter(pk=pk).first()
+    consent = Consent.objects.filter(pk=pk).first() if _is_id(pk) else None
     visible = (
-        cases_for(user).filter(citizen=consent.citizen_id).order_by("pk")
+        cases_for(user).filter(citizen=consent.citizen_id, forum=consent.forum_id).order_by("pk")
         if consent is not None
         else Case.objects.none()
     )
@@ -638,8 +649,18 @@ def action_assignees(case: Case) -> QuerySet[User]:
 def get_action(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Action:
     """The follow-up action `pk` if its case allows `action`: 404 if the case (or the action)
     is invisible to `user`, 403 if it is visible but the act is not allowed."""
-    found = Action.objects.select_related("responsible", "responsible_unit").filter(pk=pk).first()
+    found = (
+        Action.objects.select_related("responsible", "responsible_unit").filter(pk=pk).first()
+        if _is_id(pk)
+        else None
+    )
     if found is None:
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": "coordination.action", "object_id": str(pk)},
+        )
         raise Http404
     found.case = get_case(user, found.case_id, action)
     return found

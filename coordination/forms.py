@@ -191,7 +191,7 @@ class EntryForm(StyledForm):
         self.fields["legal_basis"].initial = case.forum.default_legal_basis
         self.fields["audience"].queryset = access.audience_units(case)  # type: ignore[attr-defined]
         self.fields["consent"].queryset = Consent.objects.active().filter(  # type: ignore[attr-defined]
-            citizen=case.citizen_id
+            citizen=case.citizen_id, forum=case.forum_id
         )
         self.fields["deciding_professional"].queryset = access.health_professionals(case)  # type: ignore[attr-defined]
 

@@ -289,6 +289,9 @@ def case_open(
 
 def _acting_unit(actor: User, case: Case, action: access.CaseAction, unit: Unit | None) -> Unit:
     participation = access.acting_participation(actor, case, action, unit)
+    if participation is None and unit is not None:
+        # The act is allowed (the caller checked), but not through the unit named.
+        raise ValidationError({"unit": _("You do not take part in the case through that unit.")})
     if participation is None:
         raise PermissionDenied
     return participation.unit
@@ -407,23 +410,25 @@ def participant_add(
         raise ValidationError({"unit": _("The law does not admit this unit type to the forum.")})
     if not case.forum.member_units.filter(pk=unit.pk).exists():
         raise ValidationError({"unit": _("Only member units of the forum can take part.")})
-    if case.participants.filter(unit=unit, emergency=False).exists():
+    if case.participants.active().filter(unit=unit, emergency=False).exists():
         raise ValidationError({"unit": _("The unit already takes part in the case.")})
     if legal_basis not in policy.participant_bases(effort):
         raise ValidationError({"legal_basis": _("This basis does not apply in this forum.")})
     if contact_user is not None and not contact_user.memberships.filter(unit=unit).exists():
         raise ValidationError({"contact_user": _("The contact person must work in the unit.")})
-    participant = CaseParticipant(
-        case=case,
-        unit=unit,
-        role=role,
-        legal_basis=legal_basis,
-        categories=_categories(categories),
-        valid_from=valid_from or timezone.now(),
-        valid_until=valid_until,
-        contact_user=contact_user,
-        legal_review=policy.needs_legal_review(effort, unit.unit_type),
+    # A unit whose participation ended takes part again on its one row (one per case and
+    # unit); the earlier period stays in the audit log.
+    participant = case.participants.filter(unit=unit, emergency=False).first() or CaseParticipant(
+        case=case, unit=unit
     )
+    renewed = participant.pk is not None
+    participant.role = role
+    participant.legal_basis = legal_basis
+    participant.categories = _categories(categories)
+    participant.valid_from = valid_from or timezone.now()
+    participant.valid_until = valid_until
+    participant.contact_user = contact_user
+    participant.legal_review = policy.needs_legal_review(effort, unit.unit_type)
     if participant.valid_until is not None and participant.valid_until <= participant.valid_from:
         raise ValidationError({"valid_until": _("The end must come after the start.")})
     participant.full_clean(exclude=["case", "unit", "contact_user"])
@@ -441,6 +446,7 @@ def participant_add(
             "role": role,
             "categories": participant.categories,
             "legal_review": participant.legal_review,
+            "renewed": renewed,
         },
     )
     return participant
@@ -566,7 +572,11 @@ def _check_consent(
 ) -> dict[str, str]:
     if consent is None:
         return {"consent": _("This legal basis needs the citizen's consent: choose it.")}
-    if consent.citizen_id != case.citizen_id or not consent.is_active:
+    if (
+        consent.citizen_id != case.citizen_id
+        or consent.forum_id != case.forum_id
+        or not consent.is_active
+    ):
         return {"consent": _("The consent is not an active consent of this citizen.")}
     if category not in consent.scope_categories:
         return {"consent": _("The consent does not cover this category.")}
@@ -715,6 +725,7 @@ def consent_register(
         errors["guardian_name"] = _("Name the guardian who gave consent.")
     consent = Consent(
         citizen=case.citizen,
+        forum=case.forum,
         given_by=given_by,
         guardian_name=guardian_name.strip(),
         scope_categories=categories,
@@ -725,7 +736,7 @@ def consent_register(
         recorded_by=actor,
     )
     try:
-        consent.full_clean(exclude=["citizen", "recorded_by", "scope_categories"])
+        consent.full_clean(exclude=["citizen", "forum", "recorded_by", "scope_categories"])
     except ValidationError as error:
         errors = {**error.message_dict, **errors}
     if errors:
@@ -750,7 +761,7 @@ def consent_register(
 def consent_withdraw(*, actor: User, case: Case, consent: Consent) -> Consent:
     """Withdraw a consent: every entry shared on it is hidden from the next request on."""
     actor_unit = _acting_unit(actor, case, access.CaseAction.VIEW, None)
-    if consent.citizen_id != case.citizen_id:
+    if consent.citizen_id != case.citizen_id or consent.forum_id != case.forum_id:
         raise PermissionDenied
     if consent.withdrawn_at is None:
         consent.withdrawn_at = timezone.now()

@@ -3,7 +3,7 @@
 
 - 400 `ValidationError`: `{"field": ["message", ...]}` (the whole body under
   `non_field_errors`);
-- 401, 403, 404, 429: `Error`, `{"detail": "message"}`;
+- 401, 403, 404, 415, 429: `Error`, `{"detail": "message"}`;
 - 503 `Error`: the audit log could not be written, so nothing was shown (fail closed).
 """
 
@@ -27,6 +27,7 @@ ANSWERS = {
     "401": ("Error", "Not authenticated: send `Authorization: Token <key>` or log in."),
     "403": ("Error", "Visible, but the caller may not do this."),
     "404": ("Error", "No such object, or not visible to the caller."),
+    "415": ("Error", "The body is not JSON (Content-Type: application/json)."),
     "429": ("Error", "Too many requests (CPR look-ups are throttled per user)."),
     "503": ("Error", "The audit log could not be written, so nothing is shown."),
 }

@@ -48,6 +48,21 @@ class CprField(serializers.CharField):
         return cpr.normalise(super().to_internal_value(data))
 
 
+class MomentField(serializers.DateTimeField):
+    """A time in the case work's own era: ISO 8601, years 1900 to 2199. (Year 1 or 9999 is a
+    typing error, and near the ends of the calendar a time zone shift overflows.)"""
+
+    default_error_messages = {
+        "era": _("Give a time between the years 1900 and 2199."),
+    }
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        moment = super().to_internal_value(value)
+        if not 1900 <= moment.year <= 2199:
+            self.fail("era")
+        return moment
+
+
 class CprOnlySerializer(serializers.Serializer[Any]):
     cpr = CprField()
 
@@ -160,7 +175,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     citizen = CitizenBriefSerializer(read_only=True)
     forum = ForumBriefSerializer(read_only=True)
     reference = serializers.CharField(read_only=True)
-    coordinator = serializers.PrimaryKeyRelatedField(read_only=True)
+    coordinator = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Case
@@ -205,7 +220,7 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
 
 class ParticipantSerializer(serializers.ModelSerializer[CaseParticipant]):
     unit = serializers.PrimaryKeyRelatedField(read_only=True)
-    contact_user = serializers.PrimaryKeyRelatedField(read_only=True)
+    contact_user = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices))
 
     class Meta:
@@ -234,7 +249,7 @@ class ParticipantCreateSerializer(serializers.Serializer[Any]):
     categories = serializers.ListField(
         child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
     )
-    valid_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    valid_until = MomentField(required=False, allow_null=True, default=None)
     contact_user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
     )
@@ -247,7 +262,7 @@ class EntrySerializer(serializers.ModelSerializer[Entry]):
     author = serializers.PrimaryKeyRelatedField(read_only=True)
     author_unit = serializers.PrimaryKeyRelatedField(read_only=True)
     audience = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    consent = serializers.PrimaryKeyRelatedField(read_only=True)
+    consent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Entry
@@ -308,8 +323,8 @@ class EntryCreateSerializer(serializers.Serializer[Any]):
 class ContactSerializer(serializers.ModelSerializer[Contact]):
     logged_by = serializers.PrimaryKeyRelatedField(read_only=True)
     unit = serializers.PrimaryKeyRelatedField(read_only=True)
-    partner = serializers.PrimaryKeyRelatedField(read_only=True)
-    related_person = serializers.PrimaryKeyRelatedField(read_only=True)
+    partner = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    related_person = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Contact
@@ -331,7 +346,7 @@ class ContactSerializer(serializers.ModelSerializer[Contact]):
 class ContactCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=Contact.Kind.choices)
     result = serializers.ChoiceField(choices=Contact.Result.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = MomentField()
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
     partner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True),
@@ -356,7 +371,7 @@ class ContactCreateSerializer(serializers.Serializer[Any]):
 
 
 class ActionSerializer(serializers.ModelSerializer[Action]):
-    responsible = serializers.PrimaryKeyRelatedField(read_only=True)
+    responsible = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     responsible_unit = serializers.PrimaryKeyRelatedField(read_only=True)
     case = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -383,7 +398,7 @@ class ActionCreateSerializer(serializers.Serializer[Any]):
         queryset=User.objects.filter(is_active=True),
         help_text=_("A user id: a working member of a lead or participating unit."),
     )
-    due_at = serializers.DateTimeField()
+    due_at = MomentField()
 
     def validate_due_at(self, value: dt.datetime) -> dt.datetime:
         return services.check_deadline(value)
@@ -433,7 +448,7 @@ class ConsentCreateSerializer(serializers.Serializer[Any]):
         child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
     )
     purpose = serializers.CharField(max_length=300)
-    valid_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    valid_until = MomentField(required=False, allow_null=True, default=None)
     form = serializers.ChoiceField(
         choices=Consent.Form.choices,
         required=False,

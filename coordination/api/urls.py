@@ -9,7 +9,7 @@ app_name = "api"
 
 
 urlpatterns = [
-    path("me/", views.MeViewSet.as_view({"get": "list"}), name="me"),
+    path("me/", views.MeViewSet.as_view({"get": "retrieve"}), name="me"),
     path("units/", views.UnitViewSet.as_view({"get": "list"}), name="unit-list"),
     path("forums/", views.ForumViewSet.as_view({"get": "list"}), name="forum-list"),
     path("citizens/", views.CitizenViewSet.as_view({"post": "create"}), name="citizen-list"),

@@ -106,7 +106,7 @@ class MeViewSet(ApiViewSet):
     serializer_class = s.MeSerializer
 
     @extend_schema(summary="The caller and their units", responses=s.MeSerializer)
-    def list(self, request: Request) -> Response:
+    def retrieve(self, request: Request) -> Response:
         user = User.objects.prefetch_related(
             Prefetch(
                 "memberships", Membership.objects.select_related("unit").order_by("unit__name")
@@ -375,6 +375,13 @@ class ParticipantViewSet(CaseContentViewSet):
         case = self.case(access.CaseAction.MANAGE)
         participant = access.participants_for(self.user, case).filter(pk=pk).first()
         if participant is None:
+            audit.record(
+                actor=self.user,
+                action=audit.Action.VIEW,
+                outcome=audit.Outcome.DENIED,
+                case_id=case.pk,
+                detail={"object_type": "coordination.caseparticipant", "object_id": str(pk)},
+            )
             raise Http404
         services.participant_end(actor=self.user, participant=participant)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -583,6 +590,7 @@ class AuditEventViewSet(ApiViewSet):
     )
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:
+        access.require_auditor(self.user, "audit_events")  # before the body is read
         if not isinstance(request.data, dict) or not request.data.get("cpr"):
             raise ValidationError({"cpr": [_("This field is required.")]})
         data = {k: request.data[k] for k in (*AUDIT_CRITERIA, "cpr") if k in request.data}

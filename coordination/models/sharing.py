@@ -41,6 +41,15 @@ class Consent(models.Model):
     citizen = models.ForeignKey(
         Citizen, on_delete=models.PROTECT, related_name="consents", verbose_name=_("citizen")
     )
+    # The forum whose cooperation the consent is for: its member units are the scope's
+    # candidates, and only that forum's cases show it (a consent to Exit must not tell a
+    # Knock Knock participant that the citizen is in Exit).
+    forum = models.ForeignKey(
+        "coordination.Forum",
+        on_delete=models.PROTECT,
+        related_name="consents",
+        verbose_name=_("forum"),
+    )
     given_by = models.CharField(_("given by"), max_length=10, choices=GivenBy.choices)
     guardian_name = models.CharField(_("guardian's name"), max_length=200, blank=True)
     scope_units = models.ManyToManyField(

@@ -176,3 +176,23 @@ def test_drf_create_token_issues_a_working_token_and_is_audited(persona) -> None
     ]
     assert changes[-3:] == ["api_token_issued", "api_token_revoked", "api_token_issued"]
     assert not any(key in str(detail) for detail in AuditEvent.objects.values_list("detail"))
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T01:51:20+00:50", "9999-12-31T23:59:00+00:00"])
+def test_times_outside_the_era_are_a_field_error(open_case, moment: str) -> None:
+    """Found by schemathesis: year 1 was stored and came back with a local mean time offset."""
+    case = open_case("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg", age=16)
+    ssp = token_client("ssp.aalborg")
+    contact = ssp.post(
+        f"{API}/cases/{case.pk}/contacts/",
+        {"kind": "phone", "result": "reached", "occurred_at": moment},
+        content_type="application/json",
+    )
+    assert contact.status_code == 400 and list(contact.json()) == ["occurred_at"]
+    action = ssp.post(
+        f"{API}/cases/{case.pk}/actions/",
+        {"title": "Ring", "responsible": case.coordinator_id, "due_at": moment},
+        content_type="application/json",
+    )
+    assert action.status_code == 400 and list(action.json()) == ["due_at"]
+    assert not case.contacts.exists() and not case.actions.exists()

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Max, Model
 from django.test import Client
 from django.utils import timezone
@@ -1066,11 +1065,6 @@ def test_an_outsider_gets_404_like_a_nonexistent_id(kk: Case, outsider, method, 
     assert kk.citizen.first_name not in response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="get_action raises Http404 for a nonexistent action id without the DENIED event "
-    "that get_case and get_consent write for nonexistent ids",
-)
 def test_completing_a_nonexistent_action_is_audited_as_denied() -> None:
     before = mark()
     response = post_json(token_client("ssp.hjoerring"), f"{API}/actions/{MISSING}/complete/", {})
@@ -1848,11 +1842,6 @@ def test_withdrawing_a_consent_hides_its_entries_at_once(exit_case: Case) -> Non
     assert_field_error(again, "consent")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DRF's ListField reports an unknown choice as {field: {index: [message]}}, not the "
-    "contract's {field: [message, ...]} (API.md, Authentication)",
-)
 @pytest.mark.parametrize("path", ["participants", "consents"])
 def test_list_field_errors_have_the_contracts_shape(kk: Case, path: str) -> None:
     body = (
@@ -1954,7 +1943,7 @@ def test_notifications_cursor_returns_every_row_once(kk: Case) -> None:
     assert len(seen) == Notification.objects.filter(user__username="politi.forebyg").count()
 
 
-# --- Known gaps (strict xfails: they pass once the application is fixed) --------------------
+# --- Gaps these tests found, fixed -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("huge", [2**63, 10**30], ids=["2**63", "10**30"])
@@ -1963,16 +1952,10 @@ def test_a_case_id_beyond_bigint_is_404_not_500(huge: int, path: str) -> None:
     client = token_client("ssp.aalborg")
     client.raise_request_exception = False
     response = client.get(f"{API}/cases/{huge}/{path}")
-    if connection.vendor == "sqlite" and response.status_code == 500:
-        pytest.xfail("held_actions' query overflows SQLite's INTEGER: a 500 for bad input")
     assert response.status_code == 404
+    assert response.json() == client.get(f"{API}/cases/987654321/{path}").json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="participant_add counts ended participations as 'already takes part' "
-    "(services.py, case.participants.filter(unit=unit, emergency=False))",
-)
 def test_an_ended_participation_can_be_started_again(kk: Case) -> None:
     family = kk.participants.get(unit__name="Familiegrupperne")
     ssp = token_client("ssp.aalborg")
@@ -1983,13 +1966,12 @@ def test_an_ended_participation_can_be_started_again(kk: Case) -> None:
         participant_body("Familiegrupperne", role="participant"),
     )
     assert response.status_code == 201, response.content
+    assert response.json()["id"] == family.pk and response.json()["valid_until"] is None
+    assert token_client("fam.aalborg").get(f"{API}/cases/{kk.pk}/").status_code == 200
+    event = AuditEvent.objects.filter(action="grant_change", object_id=str(family.pk)).latest("pk")
+    assert event.detail["change"] == "participant_add" and event.detail["renewed"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="get_consent accepts any case of the consent's citizen: a Knock Knock lead (not an "
-    "Exit member) withdraws the citizen's Exit consent",
-)
 def test_a_unit_outside_the_consents_forum_may_not_withdraw_it(open_case) -> None:
     knock = open_case(*KNOCK, age=20)
     exit_case = services.case_open(
@@ -2004,6 +1986,15 @@ def test_a_unit_outside_the_consents_forum_may_not_withdraw_it(open_case) -> Non
         ["Forebyggelse Aalborg", "Socialforvaltningen Aalborg"],
         ["social"],
     )
-    response = post_json(token_client("ssp.aalborg"), f"{API}/consents/{consent.pk}/withdraw/", {})
-    assert response.status_code in (403, 404)
+    ssp = token_client("ssp.aalborg")
+    response = post_json(ssp, f"{API}/consents/{consent.pk}/withdraw/", {})
+    assert response.status_code == 404
     assert Consent.objects.get(pk=consent.pk).withdrawn_at is None
+    # Nor does the Knock Knock case show it: it would tell SSP that the citizen is in Exit.
+    listed = ssp.get(f"{API}/cases/{knock.pk}/consents/").json()["results"]
+    assert consent.pk not in [row["id"] for row in listed]
+    # Exit's own lead withdraws it.
+    withdrawn = post_json(
+        token_client("politi.forebyg"), f"{API}/consents/{consent.pk}/withdraw/", {}
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json()["active"] is False

@@ -219,6 +219,7 @@ def test_consents(case: Case) -> None:
         consents = Consent.objects.bulk_create(
             Consent(
                 citizen=case.citizen,
+                forum=case.forum,
                 given_by="citizen",
                 scope_categories=["social", "general"],
                 purpose="Forløb",
@@ -257,6 +258,7 @@ def test_notifications() -> None:
             else:
                 consent = Consent.objects.create(
                     citizen=case.citizen,
+                    forum=case.forum,
                     given_by="citizen",
                     scope_categories=["general"],
                     purpose="Forløb",
