@@ -19,10 +19,12 @@ from django.urls import reverse
 class DanishFirstLocaleMiddleware(LocaleMiddleware):
     """LocaleMiddleware without the browser's Accept-Language: only the language cookie
     (set by Django's set_language view) moves the UI away from LANGUAGE_CODE, so a
-    caseworker on an English-language laptop still gets the Danish interface."""
+    caseworker on an English-language laptop still gets the Danish interface. The API is
+    the exception: a program sends Accept-Language on purpose, and gets its messages so."""
 
     def process_request(self, request: HttpRequest) -> None:
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         super().process_request(request)
 
 

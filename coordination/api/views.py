@@ -59,6 +59,11 @@ class ApiViewSet(viewsets.GenericViewSet[Any]):
     cpr_actions: ClassVar[frozenset[str]] = frozenset()
     throttle_scope = "cpr"
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # A CPR number in a URL ends up in proxy logs and histories: refused everywhere.
+        _refuse_personal_query(request, "cpr")
+
     def get_throttles(self) -> list[BaseThrottle]:
         throttles = list(super().get_throttles())
         if self.action in self.cpr_actions:

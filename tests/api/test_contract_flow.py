@@ -196,3 +196,20 @@ def test_times_outside_the_era_are_a_field_error(open_case, moment: str) -> None
     )
     assert action.status_code == 400 and list(action.json()) == ["due_at"]
     assert not case.contacts.exists() and not case.actions.exists()
+
+
+def test_a_cpr_number_in_any_api_url_is_refused() -> None:
+    ssp = token_client("ssp.aalborg")
+    for path in ("/me/", "/units/", "/forums/", "/notifications/"):
+        response = ssp.get(f"{API}{path}?cpr=0101901234")
+        assert response.status_code == 400 and list(response.json()) == ["cpr"], path
+    # Authentication comes first: no token, no hint about the parameter.
+    assert Client().get(f"{API}/units/?cpr=0101901234").status_code == 401
+
+
+def test_the_api_speaks_the_language_a_program_asks_for() -> None:
+    ssp = token_client("ssp.aalborg")
+    english = ssp.get(f"{API}/cases/987654321/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json() == {"detail": "Not found."}
+    danish = ssp.get(f"{API}/cases/987654321/")
+    assert danish.json() == {"detail": "Ikke fundet."}
