@@ -58,11 +58,13 @@ class ApiViewSet(viewsets.GenericViewSet[Any]):
     # Actions that take a CPR number: throttled per user (API_CPR_THROTTLE_RATE).
     cpr_actions: ClassVar[frozenset[str]] = frozenset()
     throttle_scope = "cpr"
+    # Query parameters that would carry personal data: a 400, whatever the endpoint.
+    personal_query: ClassVar[tuple[str, ...]] = ("cpr",)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        # A CPR number in a URL ends up in proxy logs and histories: refused everywhere.
-        _refuse_personal_query(request, "cpr")
+        # A CPR number (or a name) in a URL ends up in proxy logs and histories: refused.
+        _refuse_personal_query(request, *self.personal_query)
 
     def get_throttles(self) -> list[BaseThrottle]:
         throttles = list(super().get_throttles())
@@ -213,6 +215,8 @@ class CaseViewSet(ApiViewSet):
 
     serializer_class = s.CaseSerializer
     pagination_class = cursor("-opened_at", "-id")
+    # A name search would put personal data in the URL: the HTML list POSTs it.
+    personal_query = ("q", "cpr")
 
     @extend_schema(
         summary="The caller's cases",
@@ -222,8 +226,6 @@ class CaseViewSet(ApiViewSet):
         ],
     )
     def list(self, request: Request) -> Response:
-        # A name search would put personal data in the URL: the HTML list POSTs it.
-        _refuse_personal_query(request, "q", "cpr")
         data = {
             k: request.query_params[k] for k in ("forum", "status") if k in request.query_params
         }
@@ -584,7 +586,6 @@ class AuditEventViewSet(ApiViewSet):
         ],
     )
     def list(self, request: Request) -> Response:
-        _refuse_personal_query(request, "cpr")
         data = {k: request.query_params[k] for k in AUDIT_CRITERIA if k in request.query_params}
         return self._page(data)
 
