@@ -320,6 +320,10 @@ REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=3
 REMINDER_REVIEW_LEAD_DAYS = env.int("REMINDER_REVIEW_LEAD_DAYS", default=7)
 REMINDER_CONSENT_LEAD_DAYS = env.int("REMINDER_CONSENT_LEAD_DAYS", default=14)
 REMINDER_AGE_BAND_LEAD_DAYS = env.int("REMINDER_AGE_BAND_LEAD_DAYS", default=30)
+# Concern reports: remind this many hours before the screening/feedback deadline.
+REMINDER_CONCERN_LEAD_HOURS = env.int("REMINDER_CONCERN_LEAD_HOURS", default=12)
+# Outcome snapshots (3, 6, 12 months after enrolment): remind this many days ahead.
+REMINDER_OUTCOME_LEAD_DAYS = env.int("REMINDER_OUTCOME_LEAD_DAYS", default=7)
 # A pending reminder not delivered this long after it was enqueued is enqueued again (the
 # broker was down, or a worker died); delivery is idempotent, so a repeat sends nothing twice.
 REMINDER_REENQUEUE_AFTER_SECONDS = env.int("REMINDER_REENQUEUE_AFTER_SECONDS", default=300)

@@ -27,6 +27,7 @@ from accounts.models import Membership, Unit, User
 from coordination import audit, policy
 from coordination.models import (
     Action,
+    AgendaItem,
     AuditEvent,
     AuditSample,
     Case,
@@ -34,14 +35,20 @@ from coordination.models import (
     CaseParticipant,
     CaseUserObjectPermission,
     Citizen,
+    ConcernReport,
     Consent,
     ConsentDecision,
     Contact,
     EmergencyAccess,
     Entry,
     Forum,
+    Incident,
     LegalBasis,
+    Meeting,
     Notification,
+    Offer,
+    OutcomeSnapshot,
+    Referral,
 )
 from coordination.querysets import AuditEventQuerySet, CaseQuerySet, ContactQuerySet
 
@@ -682,9 +689,211 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     if not _is_active_user(user):
         return Notification.objects.none()
     # A notification about a case the user can no longer see is hidden with the case.
-    visible = Q(reminder__case__isnull=True) | Q(reminder__case__in=cases_for(user).values("pk"))
+    visible = (
+        Q(reminder__case__isnull=True) | Q(reminder__case__in=cases_for(user).values("pk"))
+    ) & (
+        Q(reminder__concern_report__isnull=True)
+        | Q(reminder__concern_report__forum__in=forums_for(user).values("pk"))
+    )
     return (
         Notification.objects.filter(user=user)
         .filter(visible)
         .select_related("reminder", "reminder__action", "reminder__case", "reminder__action__case")
     )
+
+
+# --- Workflows: intake, meetings, outreach, referrals, incidents, outcomes ------------------
+#
+# A forum's intake queue and meetings belong to the forum: its member units (working
+# memberships, never investigation) see them, as the § 115 cooperation that screens and
+# discusses together. What a meeting says about a case is case content: only those who
+# may view that case see it. Offers, referrals and outcomes are case content like contacts;
+# incidents carry a category (health, police) and follow the participations' categories.
+
+
+def concern_reports_for(user: User) -> QuerySet[ConcernReport]:
+    """Concern reports of the forums the user's units are members of."""
+    return ConcernReport.objects.filter(forum__in=forums_for(user)).select_related(
+        "forum", "received_by", "citizen", "case"
+    )
+
+
+def get_concern_report(user: User, pk: int, *, screen: bool = False) -> ConcernReport:
+    """The concern report `pk`: 404 if the user's units are not members of its forum, 403
+    if `screen` and the user may not screen there (a working member of a member unit)."""
+    report = concern_reports_for(user).filter(pk=pk).first() if _is_id(pk) else None
+    if report is None:
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": "coordination.concernreport", "object_id": str(pk)},
+        )
+        raise Http404
+    if screen and not forums_for_opening(user).filter(pk=report.forum_id).exists():
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            obj=report,
+            outcome=audit.Outcome.DENIED,
+            detail={"refused": "screen"},
+        )
+        raise PermissionDenied
+    return report
+
+
+def meetings_for(user: User) -> QuerySet[Meeting]:
+    """The case conferences of the forums the user's units are members of."""
+    return Meeting.objects.filter(forum__in=forums_for(user)).select_related(
+        "forum", "organiser", "organiser_unit"
+    )
+
+
+def get_meeting(user: User, pk: int, *, manage: bool = False) -> Meeting:
+    """The meeting `pk`: 404 if not of the user's forums, 403 if `manage` and the user may
+    not run it (a working member of a member unit of its forum)."""
+    meeting = meetings_for(user).filter(pk=pk).first() if _is_id(pk) else None
+    if meeting is None:
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": "coordination.meeting", "object_id": str(pk)},
+        )
+        raise Http404
+    if manage and not forums_for_opening(user).filter(pk=meeting.forum_id).exists():
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            detail={
+                "object_type": "coordination.meeting",
+                "object_id": str(pk),
+                "refused": "manage",
+            },
+        )
+        raise PermissionDenied
+    return meeting
+
+
+def agenda_items_for(user: User, meeting: Meeting) -> QuerySet[AgendaItem]:
+    """The meeting's agenda items the user may read: those of cases they may view, and the
+    nominations of the forum's intake. Other cases' items are not shown (only counted)."""
+    return (
+        AgendaItem.objects.filter(meeting=meeting)
+        .filter(
+            Q(case__in=cases_for(user).values("pk"))
+            | Q(case__isnull=True, concern_report__in=concern_reports_for(user).values("pk"))
+        )
+        .select_related("case__citizen", "concern_report__citizen", "discussed_by")
+        .order_by("position", "pk")
+    )
+
+
+def get_agenda_item(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> AgendaItem:
+    """An agenda item: 404 if its meeting or its case is invisible; for a case's item,
+    `action` is checked on the case (403)."""
+    item = (
+        AgendaItem.objects.select_related("meeting", "concern_report").filter(pk=pk).first()
+        if _is_id(pk)
+        else None
+    )
+    if item is None or not meetings_for(user).filter(pk=item.meeting_id).exists():
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": "coordination.agendaitem", "object_id": str(pk)},
+        )
+        raise Http404
+    if item.case_id is not None:
+        item.case = get_case(user, item.case_id, action)
+    else:
+        assert item.concern_report is not None  # noqa: S101 (the check constraint)
+        get_concern_report(user, item.concern_report.pk, screen=action != CaseAction.VIEW)
+    return item
+
+
+def agenda_candidates(user: User, meeting: Meeting) -> CaseQuerySet:
+    """Open cases of the meeting's forum the user may view and that are not on its agenda
+    yet: the choices for "add a case"."""
+    return (
+        cases_for(user)
+        .open()
+        .filter(forum=meeting.forum_id)
+        .exclude(agenda_items__meeting=meeting)
+        .select_related("citizen")
+        .order_by("next_review_at", "pk")
+    )
+
+
+def attendee_candidates(meeting: Meeting) -> QuerySet[User]:
+    """Who may attend a meeting: working members of its forum's member units."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__unit__forums=meeting.forum_id,
+            memberships__role__in=OPEN_CASE_ROLES,
+        )
+        .exclude(memberships__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def offers_for(user: User, case: Case) -> QuerySet[Offer]:
+    """Offers made to the citizen of a case the user may view."""
+    return Offer.objects.filter(_of_visible_case(user, case)).select_related("unit", "made_by")
+
+
+def referrals_for(user: User, case: Case) -> QuerySet[Referral]:
+    """Referrals of a case the user may view."""
+    return Referral.objects.filter(_of_visible_case(user, case)).select_related(
+        "from_unit", "to_unit", "sent_by"
+    )
+
+
+def outcomes_for(user: User, case: Case) -> QuerySet[OutcomeSnapshot]:
+    """Outcome snapshots of a case the user may view."""
+    return OutcomeSnapshot.objects.filter(_of_visible_case(user, case)).select_related(
+        "recorded_by", "unit"
+    )
+
+
+def categories_seen(user: User, case: Case) -> set[str]:
+    """The information categories the user receives on a case: what their participations
+    take, less what their unit types see only when named (LEGAL.md 3)."""
+    seen: set[str] = set()
+    for participation in (
+        participations_for(user, CaseAction.VIEW).filter(case=case).select_related("unit")
+    ):
+        allowed = set(participation.categories)
+        by_default = policy.DEFAULT_CATEGORIES.get(participation.unit.unit_type)
+        seen |= allowed & set(by_default) if by_default is not None else allowed
+    return seen
+
+
+def incidents_for(user: User, case: Case) -> QuerySet[Incident]:
+    """The case's incidents in categories the user receives (a forced admission is health
+    information, a charge police information)."""
+    return Incident.objects.filter(
+        case=case, category__in=categories_seen(user, case)
+    ).select_related("source_unit", "recorded_by")
+
+
+def get_case_object(
+    user: User, model: type[Model], pk: int, action: CaseAction = CaseAction.VIEW
+) -> Any:
+    """An object of a case (an offer, a referral, ...): 404 if it or its case is invisible,
+    403 if its case does not allow `action`."""
+    found: Any = model._default_manager.filter(pk=pk).first() if _is_id(pk) else None
+    if found is None:
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": model._meta.label_lower, "object_id": str(pk)},
+        )
+        raise Http404
+    found.case = get_case(user, found.case_id, action)
+    return found

@@ -29,11 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Membership, User
-from coordination import audit
+from coordination import audit, workflows
 from coordination.models import (
     Action,
     Case,
     CaseParticipant,
+    ConcernReport,
     Consent,
     Forum,
     Notification,
@@ -246,11 +247,75 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _concern_reminders(now: dt.datetime) -> list[Reminder]:
+    """Concern reports to screen before their deadline (to the receiving unit's
+    coordinators), and reporters to tell what came of theirs (to whoever screened it)."""
+    lead = _hours(settings.REMINDER_CONCERN_LEAD_HOURS)
+    found: list[Reminder] = []
+    for kind, field, recipient, condition in (
+        (Kind.CONCERN_SCREENING, "screening_due_at", None, Q(decision="")),
+        (
+            Kind.CONCERN_FEEDBACK,
+            "feedback_due_at",
+            "decided_by_id",
+            Q(feedback_due_at__isnull=False, feedback_given_at__isnull=True),
+        ),
+    ):
+        reminded = Exists(
+            Reminder.objects.filter(
+                kind=kind, concern_report=OuterRef("pk"), deadline=OuterRef(field)
+            )
+        )
+        rows = (
+            ConcernReport.objects.filter(condition, **{f"{field}__lte": now + lead})
+            .filter(~reminded)
+            .values_list("pk", field, "received_by_id", recipient or "recorded_by_id")
+        )
+        for pk, deadline, unit, person in rows.iterator(2000):
+            found.append(
+                Reminder(
+                    kind=kind,
+                    concern_report_id=pk,
+                    deadline=deadline,
+                    recipient_id=person if recipient else None,
+                    recipient_unit_id=None if recipient else unit,
+                )
+            )
+    return found
+
+
+def _outcome_reminders(now: dt.datetime) -> list[Reminder]:
+    """Open cases of the outcome forums whose 3-, 6- or 12-month snapshot falls due within
+    the lead time (or fell due in the last month) and is not recorded."""
+    lead = _days(settings.REMINDER_OUTCOME_LEAD_DAYS)
+    today = timezone.localtime(now).date()
+    last_day = timezone.localtime(now + lead).date()
+    candidates = []
+    for months in workflows.OUTCOME_MILESTONES:
+        # Opened so that opened + months lies in [today - 30 days, last_day].
+        opened_from = _local_midnight(workflows.add_months(today, -months) - _days(30))
+        opened_to = _local_midnight(workflows.add_months(last_day, -months) + _days(1))
+        rows = (
+            _open_cases()
+            .filter(forum__effort_type__in=workflows.OUTCOME_FORUMS)
+            .filter(opened_at__gte=opened_from, opened_at__lt=opened_to)
+            .exclude(outcomes__milestone=months)
+            .values_list("pk", "opened_at", "coordinator_id", "lead_unit")
+        )
+        for pk, opened_at, coordinator, unit in rows.iterator(2000):
+            due = workflows.outcome_due_on(timezone.localtime(opened_at).date(), months)
+            if due <= last_day:
+                candidates.append((pk, _local_midnight(due), coordinator, unit))
+    return _case_reminders(Kind.OUTCOME_DUE, candidates)
+
+
 FINDERS: tuple[Callable[[dt.datetime], list[Reminder]], ...] = (
     _action_reminders,
     _review_reminders,
     _consent_reminders,
     _age_band_reminders,
+    _concern_reminders,
+    _outcome_reminders,
 )
 
 
@@ -337,11 +402,24 @@ def _still_relevant(reminder: Reminder) -> bool:
         return bool(
             consent and consent.withdrawn_at is None and consent.valid_until == reminder.deadline
         )
+    if reminder.concern_report_id:
+        report = reminder.concern_report
+        if report is None:
+            return False
+        if reminder.kind == Kind.CONCERN_SCREENING:
+            return not report.decision and report.screening_due_at == reminder.deadline
+        return report.feedback_given_at is None and report.feedback_due_at == reminder.deadline
     case = reminder.case
     if case is None or case.status == Case.Status.CLOSED:
         return False
     if reminder.kind == Kind.CASE_REVIEW:
         return case.next_review_at == timezone.localtime(reminder.deadline).date()
+    if reminder.kind == Kind.OUTCOME_DUE:
+        due = timezone.localtime(reminder.deadline).date()
+        return not any(
+            workflows.outcome_due_on(timezone.localtime(case.opened_at).date(), m) == due
+            for m in case.outcomes.values_list("milestone", flat=True)
+        )
     return True
 
 
@@ -352,7 +430,7 @@ def reminder_deliver(*, reminder_id: int) -> list[int]:
         reminder = (
             # of=("self",): the joins are outer (nullable keys), which PostgreSQL cannot lock.
             Reminder.objects.select_for_update(of=("self",))
-            .select_related("action", "action__case", "consent", "case")
+            .select_related("action", "action__case", "consent", "case", "concern_report")
             .filter(pk=reminder_id)
             .first()
         )

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
-from coordination import access, audit, cpr, policy, reminders
+from coordination import access, audit, cpr, policy, reminders, workflows
 from coordination.models import (
     ALL_CATEGORIES,
     Action,
+    AgendaItem,
     AuditEvent,
     AuditSample,
     AuditSampleItem,
@@ -31,6 +32,7 @@ from coordination.models import (
     CaseParticipant,
     CaseUserObjectPermission,
     Citizen,
+    ConcernReport,
     Consent,
     ConsentDecision,
     Contact,
@@ -38,7 +40,13 @@ from coordination.models import (
     EmergencyAccess,
     Entry,
     Forum,
+    Incident,
     LegalBasis,
+    Meeting,
+    MinutesDistribution,
+    Offer,
+    OutcomeSnapshot,
+    Referral,
     RelatedPerson,
     Reminder,
 )
@@ -884,20 +892,28 @@ def emergency_access_review(
 
 
 @transaction.atomic
-def case_close(*, actor: User, case: Case, reason: str) -> Case:
-    """Close a case; it stays readable to its participants but takes no more work."""
+def case_close(*, actor: User, case: Case, reason: str, code: str = "other") -> Case:
+    """Close a case with one of its forum type's closure reasons (`code`, for statistics;
+    workflows.CLOSURE_REASONS) and a note; it stays readable to its participants but takes
+    no more work."""
     actor_unit = _acting_unit(actor, case, access.CaseAction.CLOSE, None)
     reason = (reason or "").strip()
+    errors: dict[str, str] = {}
     if not reason:
-        raise ValidationError({"reason": _("Give the reason for closing the case.")})
-    case.status, case.closed_at, case.closure_reason = Case.Status.CLOSED, timezone.now(), reason
-    case.save(update_fields=["status", "closed_at", "closure_reason"])
+        errors["reason"] = _("Give the reason for closing the case.")
+    if code not in dict(workflows.closure_reasons(case.forum.effort_type)):
+        errors["code"] = _("Choose one of the forum's closure reasons.")
+    if errors:
+        raise ValidationError(errors)
+    case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
+    case.closure_reason, case.closure_code = reason, code
+    case.save(update_fields=["status", "closed_at", "closure_reason", "closure_code"])
     audit.write_event(
         actor=actor,
         action=audit.Action.CHANGE,
         obj=case,
         unit=actor_unit,
-        detail={"change": "case_close"},
+        detail={"change": "case_close", "code": code},
     )
     return case
 
@@ -1106,3 +1122,606 @@ def notifications_mark_read(*, actor: User) -> int:
         detail={"change": "notifications_read", "count": count},
     )
     return count
+
+
+# --- Intake: concern reports (bekymringshenvendelser) -----------------------------------------
+
+
+@transaction.atomic
+def concern_report_create(
+    *,
+    actor: User,
+    forum: Forum,
+    received_by: Unit,
+    channel: str,
+    urgency: str,
+    summary: str,
+    reporter: str = "",
+    reporter_contact: str = "",
+    citizen: Citizen | None = None,
+    received_at: dt.datetime | None = None,
+) -> ConcernReport:
+    """Record a concern received by one of the actor's units in a forum; the screening
+    deadline follows from the urgency (workflows.SCREENING_DEADLINES). Without a citizen
+    the report is anonymised: the forum may discuss it before anyone is identified."""
+    if not access.units_for_opening(actor, forum).filter(pk=received_by.pk).exists():
+        raise PermissionDenied(_("You cannot record concerns in this forum for that unit."))
+    received = received_at or timezone.now()
+    errors: dict[str, str] = {}
+    if urgency not in workflows.SCREENING_DEADLINES:
+        errors["urgency"] = _("Choose red, amber or green.")
+    if received > timezone.now() + CLOCK_SKEW:
+        errors["received_at"] = _("A concern cannot be received in the future.")
+    if errors:
+        raise ValidationError(errors)
+    report = ConcernReport(
+        forum=forum,
+        received_by=received_by,
+        received_at=received,
+        recorded_by=actor,
+        channel=channel,
+        urgency=urgency,
+        reporter=(reporter or "").strip(),
+        reporter_contact=(reporter_contact or "").strip(),
+        summary=(summary or "").strip(),
+        citizen=citizen,
+        screening_due_at=received + workflows.SCREENING_DEADLINES[urgency],
+    )
+    report.full_clean(exclude=["forum", "received_by", "recorded_by", "citizen", "decided_by"])
+    report.save()
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=report,
+        unit=received_by,
+        legal_basis=forum.default_legal_basis,
+        detail={"channel": channel, "urgency": urgency, "anonymous": citizen is None},
+    )
+    return report
+
+
+@transaction.atomic
+def concern_report_identify(
+    *, actor: User, report: ConcernReport, citizen: Citizen
+) -> ConcernReport:
+    """Name the citizen an anonymised concern is about (once)."""
+    if report.citizen_id is not None:
+        raise ValidationError({"citizen": _("The concern already names a citizen.")})
+    report.citizen = citizen
+    report.save(update_fields=["citizen"])
+    audit.write_event(
+        actor=actor, action=audit.Action.CHANGE, obj=report, detail={"change": "identify"}
+    )
+    return report
+
+
+@transaction.atomic
+def concern_report_screen(
+    *,
+    actor: User,
+    report: ConcernReport,
+    decision: str,
+    note: str = "",
+    lead_unit: Unit | None = None,
+    case: Case | None = None,
+    forwarded_to: str = "",
+    track: str = "",
+    age_override_reason: str = "",
+) -> ConcernReport:
+    """Screen a concern: the decision, its reasoning, and what follows from it. "Open a
+    case" opens one in the report's forum (the nomination accepted); "add to an existing
+    case" ties it to an open case of the citizen the actor can see. The reporter's feedback
+    is due FEEDBACK_WITHIN later, when there is a reporter to tell."""
+    if not access.forums_for_opening(actor).filter(pk=report.forum_id).exists():
+        raise PermissionDenied
+    if report.is_screened:
+        raise ValidationError(_("The concern has already been screened."))
+    errors: dict[str, str] = {}
+    if decision not in ConcernReport.Decision.values:
+        errors["decision"] = _("Choose a screening decision.")
+    if decision in workflows.CASE_DECISIONS and report.citizen_id is None:
+        errors["decision"] = _("Identify the citizen before tying the concern to a case.")
+    if decision in workflows.RECIPIENT_DECISIONS and not forwarded_to.strip():
+        errors["forwarded_to"] = _("Say whom the concern was forwarded to.")
+    if decision == ConcernReport.Decision.ADD_TO_EXISTING and (
+        case is None
+        or case.citizen_id != report.citizen_id
+        or not access.cases_for(actor, access.CaseAction.LOG_CONTACT).filter(pk=case.pk).exists()
+    ):
+        errors["case"] = _("Choose an open case of this citizen that you work on.")
+    if decision == ConcernReport.Decision.OPEN_CASE and lead_unit is None:
+        errors["lead_unit"] = _("Choose the unit that leads the case.")
+    if errors:
+        raise ValidationError(errors)
+    if decision == ConcernReport.Decision.OPEN_CASE:
+        assert report.citizen is not None and lead_unit is not None  # noqa: S101 (checked)
+        case = case_open(
+            actor=actor,
+            citizen=report.citizen,
+            forum=report.forum,
+            lead_unit=lead_unit,
+            track=track,
+            age_override_reason=age_override_reason,
+        )
+    now = timezone.now()
+    report.decision = decision
+    report.decision_note = (note or "").strip()
+    report.forwarded_to = forwarded_to.strip() if decision in workflows.RECIPIENT_DECISIONS else ""
+    report.decided_at, report.decided_by = now, actor
+    report.case = case if decision in workflows.CASE_DECISIONS else None
+    report.feedback_due_at = now + workflows.FEEDBACK_WITHIN if report.reporter else None
+    report.save()
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=report,
+        case_id=report.case_id,
+        legal_basis=report.forum.default_legal_basis,
+        detail={"change": "screen", "decision": decision, "case": report.case_id},
+    )
+    return report
+
+
+@transaction.atomic
+def concern_feedback_record(*, actor: User, report: ConcernReport, note: str) -> ConcernReport:
+    """Record that the reporter was told what came of the concern (without its details)."""
+    if not access.forums_for_opening(actor).filter(pk=report.forum_id).exists():
+        raise PermissionDenied
+    if not report.is_screened:
+        raise ValidationError(_("Screen the concern before giving feedback."))
+    if report.feedback_given_at is not None:
+        raise ValidationError(_("The feedback has already been recorded."))
+    report.feedback_given_at, report.feedback_by = timezone.now(), actor
+    report.feedback_note = (note or "").strip()[:500]
+    report.save(update_fields=["feedback_given_at", "feedback_by", "feedback_note"])
+    Reminder.objects.filter(concern_report=report, state=Reminder.State.PENDING).update(
+        state=Reminder.State.DROPPED
+    )
+    audit.write_event(
+        actor=actor, action=audit.Action.CHANGE, obj=report, detail={"change": "feedback"}
+    )
+    return report
+
+
+# --- Stages ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_set_stage(*, actor: User, case: Case, stage: str) -> Case:
+    """Move a case to one of its forum type's stages (workflows.STAGES)."""
+    actor_unit = _acting_unit(actor, case, access.CaseAction.MANAGE, None)
+    if stage not in dict(workflows.stages(case.forum.effort_type)):
+        raise ValidationError({"stage": _("Choose one of the forum's stages.")})
+    previous, case.stage = case.stage, stage
+    case.save(update_fields=["stage"])
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=case,
+        unit=actor_unit,
+        detail={"change": "stage", "from": previous, "to": stage},
+    )
+    return case
+
+
+# --- Case conferences (sagsmøder) -------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    actor: User,
+    forum: Forum,
+    organiser_unit: Unit,
+    starts_at: dt.datetime,
+    kind: str = Meeting.Kind.REGULAR,
+) -> Meeting:
+    """Schedule a case conference. A regular meeting's agenda is built at once: the forum's
+    open cases (that the organiser may see) whose review falls due by the meeting plus
+    AGENDA_REVIEW_HORIZON, and the forum's unscreened concerns (nominations) not yet on an
+    agenda. An emergency meeting starts with an empty agenda."""
+    if not access.units_for_opening(actor, forum).filter(pk=organiser_unit.pk).exists():
+        raise PermissionDenied(_("You cannot hold meetings in this forum for that unit."))
+    if kind not in Meeting.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of meeting.")})
+    meeting = Meeting.objects.create(
+        forum=forum,
+        kind=kind,
+        starts_at=starts_at,
+        organiser=actor,
+        organiser_unit=organiser_unit,
+    )
+    meeting.attendees.add(actor)
+    items: list[AgendaItem] = []
+    if kind == Meeting.Kind.REGULAR:
+        horizon = timezone.localtime(starts_at).date() + workflows.AGENDA_REVIEW_HORIZON
+        due = (
+            access.cases_for(actor)
+            .open()
+            .filter(forum=forum, next_review_at__lte=horizon)
+            .order_by("next_review_at", "pk")
+        )
+        items += [
+            AgendaItem(meeting=meeting, case=case, origin=AgendaItem.Origin.REVIEW_DUE)
+            for case in due
+        ]
+        nominations = ConcernReport.objects.filter(forum=forum, decision="").exclude(
+            agenda_items__isnull=False
+        )
+        items += [
+            AgendaItem(meeting=meeting, concern_report=report, origin=AgendaItem.Origin.NOMINATION)
+            for report in nominations.order_by("screening_due_at", "pk")
+        ]
+    for position, item in enumerate(items, start=1):
+        item.position = position
+    AgendaItem.objects.bulk_create(items)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=meeting,
+        unit=organiser_unit,
+        detail={
+            "kind": kind,
+            "cases": [i.case_id for i in items if i.case_id],
+            "nominations": [i.concern_report_id for i in items if i.concern_report_id],
+        },
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_add_case(*, actor: User, meeting: Meeting, case: Case) -> AgendaItem:
+    """Put a case on the agenda (one the actor may see, of the meeting's forum)."""
+    if not access.agenda_candidates(actor, meeting).filter(pk=case.pk).exists():
+        raise ValidationError({"case": _("Choose an open case of the forum, not on the agenda.")})
+    position = (meeting.items.aggregate(models.Max("position"))["position__max"] or 0) + 1
+    item = AgendaItem.objects.create(
+        meeting=meeting, case=case, origin=AgendaItem.Origin.ADDED, position=position
+    )
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=meeting,
+        case_id=case.pk,
+        citizen_id=case.citizen_id,
+        detail={"change": "agenda_add", "item": item.pk},
+    )
+    return item
+
+
+@transaction.atomic
+def meeting_set_attendees(*, actor: User, meeting: Meeting, attendees: Iterable[User]) -> Meeting:
+    """Record who attended: working members of the forum's member units."""
+    people = list(attendees)
+    allowed = set(access.attendee_candidates(meeting).values_list("pk", flat=True))
+    if not people or any(p.pk not in allowed for p in people):
+        raise ValidationError({"attendees": _("Choose attendees from the forum's member units.")})
+    meeting.attendees.set(people)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=meeting,
+        detail={"change": "attendees", "attendees": sorted(p.pk for p in people)},
+    )
+    return meeting
+
+
+@transaction.atomic
+def agenda_item_record(
+    *, actor: User, item: AgendaItem, picture: str, assessment: str, decision: str
+) -> AgendaItem:
+    """Write a case's discussion at the meeting: the picture, the assessment, the decision.
+    (The caller has checked the case allows LOG_CONTACT.)"""
+    if item.case_id is None:
+        raise ValidationError(_("A nomination is decided by screening it."))
+    item.picture, item.assessment = (picture or "").strip(), (assessment or "").strip()
+    item.decision = (decision or "").strip()
+    if not (item.picture or item.assessment or item.decision):
+        raise ValidationError({"decision": _("Write what was discussed or decided.")})
+    item.discussed_at, item.discussed_by = timezone.now(), actor
+    item.save()
+    meeting = item.meeting
+    if meeting.held_at is None:
+        meeting.held_at = item.discussed_at
+        meeting.save(update_fields=["held_at"])
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=item,
+        case_id=item.case_id,
+        citizen_id=item.case.citizen_id if item.case else None,
+        detail={"change": "discussion", "meeting": meeting.pk},
+    )
+    return item
+
+
+@transaction.atomic
+def agenda_item_action(
+    *, actor: User, item: AgendaItem, title: str, responsible: User | None, due_at: dt.datetime
+) -> Action:
+    """A decision's follow-up action, created from the meeting (it is reviewed at the
+    forum's next meeting)."""
+    if item.case is None:
+        raise ValidationError(_("Only a case's decision creates actions."))
+    action = action_create(
+        actor=actor, case=item.case, title=title, responsible=responsible, due_at=due_at
+    )
+    action.agenda_item = item
+    action.save(update_fields=["agenda_item"])
+    return action
+
+
+@transaction.atomic
+def minutes_distribute(*, actor: User, meeting: Meeting, units: Iterable[Unit]) -> int:
+    """Send the minutes to units: each unit receives the items of the cases it takes part
+    in (no other case's discussion), and each case's items sent are a disclosure, audited
+    with its recipients. Returns the number of (case, unit) disclosures."""
+    chosen = list(units)
+    members = set(meeting.forum.member_units.values_list("pk", flat=True))
+    if not chosen or any(u.pk not in members for u in chosen):
+        raise ValidationError({"units": _("Choose member units of the forum.")})
+    now = timezone.now()
+    MinutesDistribution.objects.bulk_create(
+        MinutesDistribution(meeting=meeting, unit=u, sent_at=now, sent_by=actor) for u in chosen
+    )
+    disclosures = 0
+    discussed = meeting.items.filter(case__isnull=False, discussed_at__isnull=False)
+    for item in discussed.select_related("case", "case__forum"):
+        assert item.case is not None  # noqa: S101 (filtered)
+        taking_part = set(
+            CaseParticipant.objects.active()
+            .filter(case=item.case, emergency=False)
+            .values_list("unit_id", flat=True)
+        )
+        recipients = sorted(u.pk for u in chosen if u.pk in taking_part)
+        if not recipients:
+            continue
+        disclosures += len(recipients)
+        audit.write_event(
+            actor=actor,
+            action=audit.Action.DISCLOSE,
+            obj=item,
+            case_id=item.case_id,
+            citizen_id=item.case.citizen_id,
+            legal_basis=item.case.forum.default_legal_basis,
+            purpose="minutes",
+            detail={"meeting": meeting.pk, "recipients": recipients},
+        )
+    return disclosures
+
+
+# --- Knock Knock outreach: offers ---------------------------------------------------------------
+
+
+@transaction.atomic
+def offer_make(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    note: str = "",
+    contact: Contact | None = None,
+    status: str = Offer.Status.MADE,
+) -> Offer:
+    """Record an offer made to the young person (at a contact, when given) and, if they
+    answered at once, their answer."""
+    actor_unit = _acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    if contact is not None and contact.case_id != case.pk:
+        raise ValidationError({"contact": _("That contact belongs to another case.")})
+    now = timezone.now()
+    offer = Offer(
+        case=case,
+        kind=kind,
+        status=status,
+        made_by=actor,
+        unit=actor_unit,
+        contact=contact,
+        note=(note or "").strip(),
+        answered_at=None if status == Offer.Status.MADE else now,
+    )
+    offer.full_clean(exclude=["case", "made_by", "unit", "contact"])
+    offer.save()
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=offer,
+        unit=actor_unit,
+        detail={"kind": kind, "status": status},
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_answer(*, actor: User, offer: Offer, status: str) -> Offer:
+    """The young person's answer to an offer: accepted or declined."""
+    actor_unit = _acting_unit(actor, offer.case, access.CaseAction.LOG_CONTACT, None)
+    if status not in (Offer.Status.ACCEPTED, Offer.Status.DECLINED):
+        raise ValidationError({"status": _("Choose accepted or declined.")})
+    offer.status, offer.answered_at = status, timezone.now()
+    offer.save(update_fields=["status", "answered_at"])
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=offer,
+        unit=actor_unit,
+        detail={"change": "answer", "status": status},
+    )
+    return offer
+
+
+# --- Referrals ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def referral_send(
+    *,
+    actor: User,
+    case: Case,
+    purpose: str,
+    to_unit: Unit | None = None,
+    to_service: str = "",
+) -> Referral:
+    """Refer the citizen to a unit (of the forum) or a named service. A referral passes
+    information on: it is a disclosure, audited with its recipient."""
+    from_unit = _acting_unit(actor, case, access.CaseAction.ADD_ENTRY, None)
+    service = (to_service or "").strip()
+    errors: dict[str, str] = {}
+    if (to_unit is None) == (not service):
+        errors["to_unit"] = _("Choose a unit or name a service (one of them).")
+    elif to_unit is not None and (
+        to_unit.unit_type in policy.INVESTIGATION
+        or not case.forum.member_units.filter(pk=to_unit.pk).exists()
+    ):
+        errors["to_unit"] = _("A referral goes to a member unit of the forum.")
+    if errors:
+        raise ValidationError(errors)
+    referral = Referral(
+        case=case,
+        from_unit=from_unit,
+        to_unit=to_unit,
+        to_service=service,
+        purpose=(purpose or "").strip(),
+        sent_by=actor,
+    )
+    referral.full_clean(exclude=["case", "from_unit", "to_unit", "sent_by"])
+    referral.save()
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.DISCLOSE,
+        obj=referral,
+        unit=from_unit,
+        legal_basis=case.forum.default_legal_basis,
+        purpose=referral.purpose[:200],
+        detail={"referral_to_unit": to_unit.pk if to_unit else None, "to_service": service},
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_update(
+    *, actor: User, referral: Referral, status: str, feedback: str = ""
+) -> Referral:
+    """Follow a referral: its new status and the feedback that came back."""
+    actor_unit = _acting_unit(actor, referral.case, access.CaseAction.LOG_CONTACT, None)
+    if status not in Referral.Status.values or status == Referral.Status.SENT:
+        raise ValidationError({"status": _("Choose the referral's new status.")})
+    if not referral.is_open:
+        raise ValidationError(_("The referral is closed."))
+    referral.status = status
+    text = (feedback or "").strip()
+    if text:
+        referral.feedback = f"{referral.feedback}\n{text}".strip()
+    referral.updated_at = timezone.now()
+    referral.save(update_fields=["status", "feedback", "updated_at"])
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=referral,
+        unit=actor_unit,
+        detail={"change": "status", "status": status},
+    )
+    return referral
+
+
+# --- PSP incidents ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_record(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    occurred_on: dt.date,
+    source_unit: Unit | None = None,
+    note: str = "",
+) -> Incident:
+    """Record an incident on a PSP case, with its date and source (a unit taking part; the
+    actor's own by default). Incidents before enrolment may be recorded too: PSP counts the
+    12 months before and after."""
+    actor_unit = _acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    errors: dict[str, str] = {}
+    if case.forum.effort_type not in workflows.INCIDENT_FORUMS:
+        errors["kind"] = _("Incidents are recorded on PSP cases.")
+    if occurred_on > timezone.localdate():
+        errors["occurred_on"] = _("An incident cannot lie in the future.")
+    earliest = workflows.add_months(
+        timezone.localdate(case.opened_at), -workflows.INCIDENT_COUNT_WINDOW_MONTHS
+    )
+    if occurred_on < earliest:
+        errors["occurred_on"] = _("Record incidents from 12 months before enrolment on.")
+    source = source_unit or actor_unit
+    if not access.audience_units(case).filter(pk=source.pk).exists():
+        errors["source_unit"] = _("The source is a unit taking part in the case.")
+    if errors:
+        raise ValidationError(errors)
+    incident = Incident(
+        case=case,
+        kind=kind,
+        occurred_on=occurred_on,
+        source_unit=source,
+        recorded_by=actor,
+        note=(note or "").strip(),
+    )
+    incident.full_clean(exclude=["case", "source_unit", "recorded_by", "category"])
+    incident.save()
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=incident,
+        unit=actor_unit,
+        categories=[incident.category],
+        legal_basis=case.forum.default_legal_basis,
+        detail={"kind": kind},
+    )
+    return incident
+
+
+# --- Outcome snapshots ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_record(
+    *,
+    actor: User,
+    case: Case,
+    milestone: int,
+    education: str,
+    job: str,
+    housing: str,
+    leisure: bool = False,
+    new_police_contact: bool = False,
+    note: str = "",
+) -> OutcomeSnapshot:
+    """Record where the citizen stands at a milestone (3, 6 or 12 months after enrolment);
+    its pending reminder is dropped."""
+    actor_unit = _acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    if case.forum.effort_type not in workflows.OUTCOME_FORUMS:
+        raise ValidationError({"milestone": _("This forum does not take outcome snapshots.")})
+    if case.outcomes.filter(milestone=milestone).exists():
+        raise ValidationError({"milestone": _("That milestone has been recorded.")})
+    snapshot = OutcomeSnapshot(
+        case=case,
+        milestone=milestone,
+        education=education,
+        job=job,
+        housing=housing,
+        leisure=leisure,
+        new_police_contact=new_police_contact,
+        note=(note or "").strip(),
+        recorded_by=actor,
+        unit=actor_unit,
+    )
+    snapshot.full_clean(exclude=["case", "recorded_by", "unit"])
+    snapshot.save()
+    Reminder.objects.filter(
+        kind=Reminder.Kind.OUTCOME_DUE, case=case, state=Reminder.State.PENDING
+    ).update(state=Reminder.State.DROPPED)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=snapshot,
+        unit=actor_unit,
+        detail={"milestone": milestone},
+    )
+    return snapshot

@@ -12,10 +12,21 @@ from coordination.models.sharing import (
     ConsentDecision,
     EmergencyAccess,
 )
+from coordination.models.workflows import (
+    AgendaItem,
+    ConcernReport,
+    Incident,
+    Meeting,
+    MinutesDistribution,
+    Offer,
+    OutcomeSnapshot,
+    Referral,
+)
 
 __all__ = [
     "ALL_CATEGORIES",
     "Action",
+    "AgendaItem",
     "AuditEvent",
     "AuditSample",
     "AuditSampleItem",
@@ -26,6 +37,7 @@ __all__ = [
     "CaseUserObjectPermission",
     "Category",
     "Citizen",
+    "ConcernReport",
     "Consent",
     "ConsentDecision",
     "Contact",
@@ -33,8 +45,14 @@ __all__ = [
     "EmergencyAccess",
     "Entry",
     "Forum",
+    "Incident",
     "LegalBasis",
+    "Meeting",
+    "MinutesDistribution",
     "Notification",
+    "Offer",
+    "OutcomeSnapshot",
+    "Referral",
     "RelatedPerson",
     "Reminder",
 ]

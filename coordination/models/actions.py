@@ -43,6 +43,15 @@ class Action(models.Model):
     )
     result_note = models.TextField(_("result"), blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # The meeting decision the action came from, if it did.
+    agenda_item = models.ForeignKey(
+        "coordination.AgendaItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("decided at"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

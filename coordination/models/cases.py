@@ -65,6 +65,8 @@ class Case(models.Model):
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closure_reason = models.CharField(_("closure reason"), max_length=200, blank=True)
+    # One of the forum type's closure reasons (coordination/workflows.py), for statistics.
+    closure_code = models.CharField(_("closed because"), max_length=30, blank=True)
 
     objects = CaseQuerySet.as_manager()
 

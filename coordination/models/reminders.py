@@ -24,6 +24,9 @@ class Reminder(models.Model):
         CASE_REVIEW = "case_review", _("Case review due")
         CONSENT_EXPIRING = "consent_expiring", _("Consent expiring")
         AGE_BAND = "age_band", _("Citizen leaving the forum's age band")
+        CONCERN_SCREENING = "concern_screening", _("Concern report to screen")
+        CONCERN_FEEDBACK = "concern_feedback", _("Feedback to the reporter due")
+        OUTCOME_DUE = "outcome_due", _("Outcome snapshot due")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -55,6 +58,14 @@ class Reminder(models.Model):
         blank=True,
         related_name="reminders",
         verbose_name=_("case"),
+    )
+    concern_report = models.ForeignKey(
+        "coordination.ConcernReport",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("concern report"),
     )
     deadline = models.DateTimeField(_("deadline"))
     # Who is told: a person, or (when no person is named) the coordinators of a unit.
@@ -101,13 +112,21 @@ class Reminder(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "case", "deadline"],
-                condition=models.Q(action__isnull=True, consent__isnull=True),
+                condition=models.Q(
+                    action__isnull=True, consent__isnull=True, concern_report__isnull=True
+                ),
                 name="reminder_unique_case",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "concern_report", "deadline"],
+                condition=models.Q(concern_report__isnull=False),
+                name="reminder_unique_concern",
             ),
             models.CheckConstraint(
                 condition=models.Q(action__isnull=False)
                 | models.Q(consent__isnull=False)
-                | models.Q(case__isnull=False),
+                | models.Q(case__isnull=False)
+                | models.Q(concern_report__isnull=False),
                 name="reminder_has_a_subject",
             ),
         ]
