@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coordination.views import actions, auditing, cases
+from coordination.views import actions, auditing, cases, casework, intake, meetings
 
 app_name = "coordination"
 
@@ -40,6 +40,30 @@ urlpatterns = [
     path("indstillinger/", actions.preferences, name="preferences"),
     path("noedadgang/", cases.emergency_access, name="emergency_access"),
     path("noedadgang/gennemgang/", cases.emergency_reviews, name="emergency_reviews"),
+    # Intake: concern reports (bekymringshenvendelser)
+    path("bekymringer/", intake.intake_list, name="intake_list"),
+    path("bekymringer/ny/", intake.intake_new, name="intake_new"),
+    path("bekymringer/<int:pk>/", intake.intake_detail, name="intake_detail"),
+    path("bekymringer/<int:pk>/identificer/", intake.intake_identify, name="intake_identify"),
+    path("bekymringer/<int:pk>/screening/", intake.intake_screen, name="intake_screen"),
+    path("bekymringer/<int:pk>/tilbagemelding/", intake.intake_feedback, name="intake_feedback"),
+    # Case conferences (sagsmøder)
+    path("moeder/", meetings.meeting_list, name="meeting_list"),
+    path("moeder/nyt/", meetings.meeting_new, name="meeting_new"),
+    path("moeder/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
+    path("moeder/<int:pk>/deltagere/", meetings.meeting_attendees, name="meeting_attendees"),
+    path("moeder/<int:pk>/dagsorden/", meetings.meeting_add_case, name="meeting_add_case"),
+    path("moeder/<int:pk>/referat/", meetings.meeting_minutes, name="meeting_minutes"),
+    path("moeder/punkter/<int:pk>/", meetings.agenda_item, name="agenda_item"),
+    path("moeder/punkter/<int:pk>/opgave/", meetings.agenda_item_action, name="agenda_item_action"),
+    # Case work: outreach offers, referrals, incidents, outcomes, stages
+    path("sager/<int:pk>/tilbud/", casework.offer_new, name="offer_new"),
+    path("tilbud/<int:pk>/svar/", casework.offer_answer, name="offer_answer"),
+    path("sager/<int:pk>/henvisninger/", casework.referral_new, name="referral_new"),
+    path("henvisninger/<int:pk>/", casework.referral_update, name="referral_update"),
+    path("sager/<int:pk>/haendelser/", casework.incident_new, name="incident_new"),
+    path("sager/<int:pk>/opfoelgning/", casework.outcome_new, name="outcome_new"),
+    path("sager/<int:pk>/fase/", casework.case_stage, name="case_stage"),
     path("revision/", auditing.audit_log, name="audit_log"),
     path("revision/eksport/", auditing.audit_export, name="audit_export"),
     path("revision/anomalier/", auditing.audit_anomalies, name="audit_anomalies"),
