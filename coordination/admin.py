@@ -15,12 +15,18 @@ from coordination.models import (
     CaseParticipant,
     CaseUserObjectPermission,
     Citizen,
+    ConcernReport,
     Consent,
     ConsentDecision,
     Contact,
     EmergencyAccess,
     Entry,
     Forum,
+    Incident,
+    Meeting,
+    Offer,
+    OutcomeSnapshot,
+    Referral,
     RelatedPerson,
 )
 
@@ -185,3 +191,54 @@ class CaseGroupObjectPermissionAdmin(ReadOnlyAdmin):
 class CaseUserObjectPermissionAdmin(ReadOnlyAdmin):
     list_display = ["content_object", "user", "permission", "starts_at", "expires_at"]
     list_select_related = ["content_object", "user", "permission"]
+
+
+# --- Workflows: metadata only (no summaries, discussions, notes or feedback texts) ----------
+
+
+@admin.register(ConcernReport)
+class ConcernReportAdmin(ReadOnlyAdmin):
+    list_select_related = ["forum", "received_by"]
+    list_display = ["reference", "forum", "received_by", "channel", "urgency", "decision"]
+    list_filter = ["channel", "urgency", "decision"]
+    fields = ["forum", "received_by", "received_at", "channel", "urgency", "decision", "decided_at"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyAdmin):
+    list_select_related = ["forum"]
+    list_display = ["forum", "kind", "starts_at", "held_at"]
+    list_filter = ["kind"]
+    fields = ["forum", "kind", "starts_at", "held_at"]
+
+
+@admin.register(Offer)
+class OfferAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
+    list_display = ["case", "kind", "status", "made_at"]
+    list_filter = ["kind", "status"]
+    fields = ["case", "kind", "status", "made_at", "answered_at"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_select_related = ["case", "to_unit"]
+    list_display = ["case", "to_unit", "status", "sent_at"]
+    list_filter = ["status"]
+    fields = ["case", "to_unit", "status", "sent_at", "updated_at"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
+    list_display = ["case", "kind", "occurred_on", "source_unit"]
+    list_filter = ["kind"]
+    fields = ["case", "kind", "occurred_on", "source_unit", "recorded_at"]
+
+
+@admin.register(OutcomeSnapshot)
+class OutcomeSnapshotAdmin(ReadOnlyAdmin):
+    list_select_related = ["case"]
+    list_display = ["case", "milestone", "recorded_at"]
+    list_filter = ["milestone"]
+    fields = ["case", "milestone", "recorded_at"]
