@@ -48,6 +48,8 @@ EXEMPT = {
     "coordination:entry_audience": "unit names and policy reasons, inside the audited entry page",
     "coordination:notification_count": "the number of unread notifications (the bell's badge)",
     "coordination:preferences": "the user's own e-mail setting for reminders",
+    "coordination:intake_new": "GET shows the empty form",
+    "coordination:meeting_new": "GET shows the empty form",
     "api:me": "the caller's own name and units",
     "api:unit-list": "the unit directory (no personal data)",
     "api:forum-list": "the forums of the caller's units (no personal data)",
@@ -139,8 +141,12 @@ def _url_and_user(route: Route, case: Case) -> tuple[str, str] | None:
             )
             kwargs["pk"] = sample.pk
     else:
+        world = _workflow_objects(case)
         for param in route.params:
-            if param == "pk" and route.route.startswith("opgaver/"):
+            prefix = next((p for p in world if route.route.startswith(p)), None)
+            if param == "pk" and prefix is not None:
+                kwargs[param] = world[prefix]().pk
+            elif param == "pk" and route.route.startswith("opgaver/"):
                 kwargs[param] = _action(case).pk
             elif param == "pk":
                 kwargs[param] = case.pk
@@ -164,6 +170,43 @@ def _action(case: Case) -> Any:
         responsible=lead,
         due_at=timezone.now() + dt.timedelta(days=1),
     )
+
+
+def _workflow_objects(case: Case) -> dict[str, Any]:
+    """Makers of the workflow objects a route's pk names, by the route's prefix (the longest
+    prefixes first: moeder/punkter/ before moeder/)."""
+    from coordination import services
+
+    lead = User.objects.get(username="ssp.aalborg")
+    unit = case.participants.get(role="lead").unit
+
+    def meeting() -> Any:
+        return services.meeting_schedule(
+            actor=lead,
+            forum=case.forum,
+            organiser_unit=unit,
+            starts_at=timezone.now() + dt.timedelta(days=2),
+        )
+
+    return {
+        "bekymringer/": lambda: services.concern_report_create(
+            actor=lead,
+            forum=case.forum,
+            received_by=unit,
+            channel="school",
+            urgency="green",
+            summary="Bekymring",
+            citizen=case.citizen,
+        ),
+        "moeder/punkter/": lambda: services.meeting_add_case(
+            actor=lead, meeting=meeting(), case=case
+        ),
+        "moeder/": meeting,
+        "tilbud/": lambda: services.offer_make(actor=lead, case=case, kind="club"),
+        "henvisninger/": lambda: services.referral_send(
+            actor=lead, case=case, to_unit=None, to_service="Klub", purpose="Fritid"
+        ),
+    }
 
 
 @pytest.fixture

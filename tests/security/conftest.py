@@ -80,7 +80,16 @@ class CaseWorld:
 
     def populate(self) -> CaseWorld:
         """Fill the case with content (so a leak of it would show)."""
-        for made in (self.contact, self.entry, self.consent, self.decision, self.action):
+        for made in (
+            self.contact,
+            self.entry,
+            self.consent,
+            self.decision,
+            self.action,
+            self.offer,
+            self.referral,
+            self.agenda_item,
+        ):
             assert made is not None
         return self
 
@@ -176,6 +185,50 @@ class CaseWorld:
         )
         return Notification.objects.create(reminder=reminder, user=self.lead)
 
+    # --- workflows (issue 8) --------------------------------------------------------------
+
+    @cached_property
+    def concern_report(self) -> Any:
+        return services.concern_report_create(
+            actor=self.lead,
+            forum=self.case.forum,
+            received_by=self.unit("SSP Aalborg"),
+            channel="school",
+            urgency="amber",
+            reporter=f"Lærer {SECRET}",
+            summary=f"Bekymring {SECRET}",
+            citizen=self.case.citizen,
+        )
+
+    @cached_property
+    def meeting(self) -> Any:
+        self.concern_report  # noqa: B018 - a nomination on the agenda
+        return services.meeting_schedule(
+            actor=self.lead,
+            forum=self.case.forum,
+            organiser_unit=self.unit("SSP Aalborg"),
+            starts_at=later(days=3),
+        )
+
+    @cached_property
+    def agenda_item(self) -> Any:
+        return services.meeting_add_case(actor=self.lead, meeting=self.meeting, case=self.case)
+
+    @cached_property
+    def offer(self) -> Any:
+        return services.offer_make(
+            actor=self.lead, case=self.case, kind="club", note=f"Klubtilbud {SECRET}"
+        )
+
+    @cached_property
+    def referral(self) -> Any:
+        return services.referral_send(
+            actor=self.lead,
+            case=self.case,
+            to_unit=self.unit("Familiegrupperne"),
+            purpose=f"Familiebehandling {SECRET}",
+        )
+
     @cached_property
     def sample(self) -> Any:
         self.contact  # noqa: B018 - events of today to draw from
@@ -210,6 +263,10 @@ class CaseWorld:
             "coordination.notification": lambda: self.notification,
             "coordination.auditevent": lambda: self.audit_event,
             "coordination.auditsample": lambda: self.sample,
+            "coordination.concernreport": lambda: self.concern_report,
+            "coordination.meeting": lambda: self.meeting,
+            "coordination.offer": lambda: self.offer,
+            "coordination.referral": lambda: self.referral,
             "coordination.casegroupobjectpermission": lambda: model.objects.filter(
                 content_object=self.case
             ).first(),  # type: ignore[attr-defined]
@@ -266,6 +323,11 @@ SEGMENT_OBJECTS: dict[str, str] = {
     "entries": "entry",
     "contacts": "contact",
     "notifications": "notification",
+    "bekymringer": "concern_report",
+    "moeder": "meeting",
+    "punkter": "agenda_item",
+    "tilbud": "offer",
+    "henvisninger": "referral",
 }
 
 

@@ -49,6 +49,10 @@ NO_OBJECT_ID = {
     "coordination:case_new": "opens a new case; a known CPR number reveals nothing "
     "(tests/coordination/test_views.py)",
     "coordination:my_actions": "the user's own actions",
+    "coordination:intake_list": "concern reports of the user's own forums",
+    "coordination:intake_new": "records a concern in one of the user's forums",
+    "coordination:meeting_list": "meetings of the user's own forums (access.meetings_for)",
+    "coordination:meeting_new": "schedules a meeting in one of the user's forums",
     "coordination:notifications": "the user's own notifications",
     "coordination:notifications_read": "marks the user's own notifications",
     "coordination:notification_count": "counts the user's own notifications",
