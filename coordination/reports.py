@@ -22,9 +22,14 @@ from coordination.models import (
     Case,
     CaseParticipant,
     Citizen,
+    ConcernReport,
     Consent,
     EffortType,
     Entry,
+    Incident,
+    Offer,
+    OutcomeSnapshot,
+    Referral,
 )
 from coordination.querysets import READ_ACTIONS, AuditEventQuerySet
 
@@ -159,6 +164,12 @@ class Insight:
     disclosures: list[Entry]
     consents: list[Consent]
     lookups: list[AuditEvent]
+    # The workflows' records about the citizen (issue 8): what is held, and who got it.
+    concerns: list[ConcernReport] = field(default_factory=list)
+    referrals: list[Referral] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    outcomes: list[OutcomeSnapshot] = field(default_factory=list)
+    offers: list[Offer] = field(default_factory=list)
 
 
 def insight(events: AuditEventQuerySet, citizen: Citizen, *, include_staff: bool) -> Insight:
@@ -189,6 +200,7 @@ def insight(events: AuditEventQuerySet, citizen: Citizen, *, include_staff: bool
     )
     for event in lookups:
         event.purpose_label = purpose_label(event.purpose)  # type: ignore[attr-defined]
+    of_citizen = {"case__citizen": citizen}
     return Insight(
         citizen=citizen,
         include_staff=include_staff,
@@ -197,4 +209,27 @@ def insight(events: AuditEventQuerySet, citizen: Citizen, *, include_staff: bool
         disclosures=disclosures,
         consents=consents,
         lookups=lookups,
+        concerns=list(
+            ConcernReport.objects.filter(citizen=citizen)
+            .select_related("forum", "received_by", "case")
+            .order_by("received_at")
+        ),
+        referrals=list(
+            Referral.objects.filter(**of_citizen)
+            .select_related("case", "from_unit", "to_unit")
+            .order_by("sent_at")
+        ),
+        incidents=list(
+            Incident.objects.filter(**of_citizen)
+            .select_related("case", "source_unit")
+            .order_by("occurred_on")
+        ),
+        outcomes=list(
+            OutcomeSnapshot.objects.filter(**of_citizen)
+            .select_related("case", "unit")
+            .order_by("case_id", "milestone")
+        ),
+        offers=list(
+            Offer.objects.filter(**of_citizen).select_related("case", "unit").order_by("made_at")
+        ),
     )
