@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coordination.views import actions, auditing, cases, casework, intake, meetings
+from coordination.views import actions, auditing, cases, casework, intake, meetings, people
 
 app_name = "coordination"
 
@@ -64,6 +64,7 @@ urlpatterns = [
     path("sager/<int:pk>/haendelser/", casework.incident_new, name="incident_new"),
     path("sager/<int:pk>/opfoelgning/", casework.outcome_new, name="outcome_new"),
     path("sager/<int:pk>/fase/", casework.case_stage, name="case_stage"),
+    path("sager/<int:pk>/paaroerende/", people.related_person_new, name="related_person_new"),
     path("revision/", auditing.audit_log, name="audit_log"),
     path("revision/eksport/", auditing.audit_export, name="audit_export"),
     path("revision/anomalier/", auditing.audit_anomalies, name="audit_anomalies"),
