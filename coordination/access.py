@@ -718,6 +718,19 @@ def concern_reports_for(user: User) -> QuerySet[ConcernReport]:
     )
 
 
+def require_concern_intake(user: User, what: str) -> None:
+    """Refuse (403, audited) anyone who may record concerns in no forum (a working member of
+    a forum's member unit may)."""
+    if not forums_for_opening(user).exists():
+        audit.record(
+            actor=user,
+            action=audit.Action.CREATE,
+            outcome=audit.Outcome.DENIED,
+            detail={"object_type": "coordination.concernreport", "view": what},
+        )
+        raise PermissionDenied
+
+
 def get_concern_report(user: User, pk: int, *, screen: bool = False) -> ConcernReport:
     """The concern report `pk`: 404 if the user's units are not members of its forum, 403
     if `screen` and the user may not screen there (a working member of a member unit)."""

@@ -1271,6 +1271,8 @@ def concern_feedback_record(*, actor: User, report: ConcernReport, note: str) ->
         raise ValidationError(_("Screen the concern before giving feedback."))
     if report.feedback_given_at is not None:
         raise ValidationError(_("The feedback has already been recorded."))
+    if not report.reporter:
+        raise ValidationError(_("The concern names no reporter to give feedback to."))
     report.feedback_given_at, report.feedback_by = timezone.now(), actor
     report.feedback_note = (note or "").strip()[:500]
     report.save(update_fields=["feedback_given_at", "feedback_by", "feedback_note"])

@@ -86,7 +86,9 @@ class ConcernReport(models.Model):
         verbose_name=_("citizen"),
     )
     screening_due_at = models.DateTimeField(_("screening deadline"))
-    decision = models.CharField(_("screening decision"), max_length=30, blank=True)
+    decision = models.CharField(
+        _("screening decision"), max_length=30, choices=Decision.choices, blank=True
+    )
     decision_note = models.TextField(_("reasoning"), blank=True)
     forwarded_to = models.CharField(_("forwarded to"), max_length=200, blank=True)
     decided_at = models.DateTimeField(_("screened"), null=True, blank=True)
@@ -101,7 +103,7 @@ class ConcernReport(models.Model):
     )
     feedback_due_at = models.DateTimeField(_("feedback due"), null=True, blank=True)
     feedback_given_at = models.DateTimeField(_("feedback given"), null=True, blank=True)
-    feedback_note = models.CharField(_("feedback given"), max_length=500, blank=True)
+    feedback_note = models.CharField(_("what the reporter was told"), max_length=500, blank=True)
     feedback_by = _user_fk(_("feedback given by"), null=True)
 
     class Meta:

@@ -1,0 +1,136 @@
+"""Forms of the case conferences (sagsmøder): scheduling, attendees, the agenda, the
+discussion of a case and the distribution of the minutes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit, User
+from coordination import access
+from coordination.forms import StyledForm
+from coordination.models import Case, Forum, Meeting
+
+_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """Users, shown by full name (the username when there is none)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class CaseChoiceField(forms.ModelChoiceField):
+    """A case, shown by its reference and its citizen's name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.reference} · {obj.citizen.name}"
+
+
+class MeetingForm(StyledForm):
+    forum = forms.ModelChoiceField(label=_("Forum"), queryset=Forum.objects.none())
+    organiser_unit = forms.ModelChoiceField(
+        label=_("Organising unit"), queryset=Unit.objects.none()
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=_DATETIME_FORMATS,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Meeting.Kind.choices,
+        initial=Meeting.Kind.REGULAR,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A regular meeting's agenda is built from the cases due for review and the "
+            "unscreened concerns; an emergency meeting starts with an empty agenda."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        forums = access.forums_for_opening(user).order_by("name")
+        self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
+        units = access.units_for_opening(user).order_by("name")
+        self.fields["organiser_unit"].queryset = units  # type: ignore[attr-defined]
+        if len(forums) == 1:
+            self.fields["forum"].initial = forums[0]
+        if len(units) == 1:
+            self.fields["organiser_unit"].initial = units[0]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        forum, unit = data.get("forum"), data.get("organiser_unit")
+        if (
+            forum
+            and unit
+            and not access.units_for_opening(self.user, forum).filter(pk=unit.pk).exists()
+        ):
+            self.add_error("organiser_unit", _("The unit is not a member of the chosen forum."))
+        return data
+
+
+class AttendeesForm(StyledForm):
+    attendees = PeopleChoiceField(
+        label=_("Attendees"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Working members of the forum's member units."),
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = access.attendee_candidates(meeting)  # type: ignore[attr-defined]
+        self.fields["attendees"].initial = [user.pk for user in meeting.attendees.all()]
+
+
+class AddCaseForm(StyledForm):
+    case = CaseChoiceField(
+        label=_("Case"),
+        queryset=Case.objects.none(),
+        empty_label=_("Choose a case"),
+        help_text=_("Open cases of the forum that are not on the agenda."),
+    )
+
+    def __init__(self, *args: Any, user: User, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = access.agenda_candidates(user, meeting)  # type: ignore[attr-defined]
+
+
+class DiscussionForm(StyledForm):
+    picture = forms.CharField(
+        label=_("The picture now"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the participants know about the situation now."),
+    )
+    assessment = forms.CharField(
+        label=_("Assessment"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    decision = forms.CharField(
+        label=_("Decision"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Create the follow-up actions of the decision afterwards."),
+    )
+
+
+class MinutesForm(StyledForm):
+    units = forms.ModelMultipleChoiceField(
+        label=_("Send the minutes to"),
+        queryset=Unit.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Each unit receives only the discussion of the cases it takes part in; every "
+            "sending is recorded as a disclosure."
+        ),
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = meeting.forum.member_units.order_by("name")  # type: ignore[attr-defined]
