@@ -1467,15 +1467,22 @@ def minutes_distribute(*, actor: User, meeting: Meeting, units: Iterable[Unit]) 
         MinutesDistribution(meeting=meeting, unit=u, sent_at=now, sent_by=actor) for u in chosen
     )
     disclosures = 0
-    discussed = meeting.items.filter(case__isnull=False, discussed_at__isnull=False)
-    for item in discussed.select_related("case", "case__forum"):
-        assert item.case is not None  # noqa: S101 (filtered)
-        taking_part = set(
-            CaseParticipant.objects.active()
-            .filter(case=item.case, emergency=False)
-            .values_list("unit_id", flat=True)
+    discussed = list(
+        meeting.items.filter(case__isnull=False, discussed_at__isnull=False).select_related(
+            "case", "case__forum"
         )
-        recipients = sorted(u.pk for u in chosen if u.pk in taking_part)
+    )
+    taking_part: dict[int, set[int]] = {}
+    for case_id, unit_id in (
+        CaseParticipant.objects.active()
+        .filter(case__in=[item.case_id for item in discussed], emergency=False)
+        .values_list("case_id", "unit_id")
+    ):
+        taking_part.setdefault(case_id, set()).add(unit_id)
+    for item in discussed:
+        assert item.case is not None  # noqa: S101 (filtered)
+        units_of_case = taking_part.get(item.case.pk, set())
+        recipients = sorted(u.pk for u in chosen if u.pk in units_of_case)
         if not recipients:
             continue
         disclosures += len(recipients)
