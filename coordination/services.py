@@ -1546,6 +1546,8 @@ def offer_answer(*, actor: User, offer: Offer, status: str) -> Offer:
     actor_unit = _acting_unit(actor, offer.case, access.CaseAction.LOG_CONTACT, None)
     if status not in (Offer.Status.ACCEPTED, Offer.Status.DECLINED):
         raise ValidationError({"status": _("Choose accepted or declined.")})
+    if offer.status != Offer.Status.MADE:
+        raise ValidationError({"status": _("The offer has already been answered.")})
     offer.status, offer.answered_at = status, timezone.now()
     offer.save(update_fields=["status", "answered_at"])
     audit.write_event(
@@ -1659,6 +1661,9 @@ def incident_record(
     )
     if occurred_on < earliest:
         errors["occurred_on"] = _("Record incidents from 12 months before enrolment on.")
+    if Incident.CATEGORY.get(kind) not in access.categories_seen(actor, case):
+        # Recording what one's own unit may not see would hide it from the recorder.
+        errors["kind"] = _("Your unit does not receive this kind of information on the case.")
     source = source_unit or actor_unit
     if not access.audience_units(case).filter(pk=source.pk).exists():
         errors["source_unit"] = _("The source is a unit taking part in the case.")
@@ -1723,8 +1728,12 @@ def outcome_record(
     )
     snapshot.full_clean(exclude=["case", "recorded_by", "unit"])
     snapshot.save()
+    due = workflows.outcome_due_on(timezone.localtime(case.opened_at).date(), milestone)
     Reminder.objects.filter(
-        kind=Reminder.Kind.OUTCOME_DUE, case=case, state=Reminder.State.PENDING
+        kind=Reminder.Kind.OUTCOME_DUE,
+        case=case,
+        state=Reminder.State.PENDING,
+        deadline=timezone.make_aware(dt.datetime.combine(due, dt.time.min)),
     ).update(state=Reminder.State.DROPPED)
     audit.write_event(
         actor=actor,

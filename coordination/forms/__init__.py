@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
-from coordination import access, cpr, policy, services
+from coordination import access, cpr, policy, services, workflows
 from coordination.models import (
     Action,
     AuditEvent,
@@ -307,10 +307,20 @@ class ReviewForm(StyledForm):
 
 
 class CloseCaseForm(StyledForm):
-    reason = forms.CharField(label=_("Reason for closing"), max_length=200)
+    code = forms.ChoiceField(label=_("Closed because"), choices=[])
+    reason = forms.CharField(
+        label=_("Note on the closing"),
+        max_length=200,
+        help_text=_("What happened, in a sentence. No sensitive details here."),
+    )
 
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The forum type's closure reasons (coordination/workflows.py), for statistics.
+        self.fields["code"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose the reason")),
+            *workflows.closure_reasons(case.forum.effort_type),
+        ]
 
 
 class ConsentDecisionForm(StyledForm):

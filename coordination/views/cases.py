@@ -116,18 +116,29 @@ def _record_case_view(
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The case page: citizen summary, participants, consents, contact timeline, entries."""
+    """The case page: citizen summary, participants, consents, contact timeline, entries,
+    and the case work (stage, offers, referrals, incidents, outcomes, the drawn timeline)."""
+    # Imported here: the case-work views build on this module's form views.
+    from coordination.views.casework import case_page_context
+
     user = _user(request)
     case = access.get_case(user, pk)
     entries = list(access.entries_for(user, case).prefetch_related("audience"))
     contacts = list(access.contacts_for(user, case).timeline())
+    actions = list(access.actions_for(user, case))
+    work = case_page_context(user, case, entries=entries, contacts=contacts, actions=actions)
     participation = _record_case_view(
         user,
         case,
-        categories=[entry.category for entry in entries],
-        detail={"entries": [entry.pk for entry in entries], "contacts": len(contacts)},
+        categories=[entry.category for entry in entries] + work["incident_categories"],
+        detail={
+            "entries": [entry.pk for entry in entries],
+            "contacts": len(contacts),
+            "incidents": [incident.pk for incident in work["incidents"]],
+        },
     )
     context = {
+        **work,
         "case": case,
         "age": case.citizen.age_on(timezone.localdate()),
         "entries": entries,
@@ -135,7 +146,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "participants": list(access.participants_for(user, case)),
         "consents": list(access.consents_for(user, case)),
         "consent_decisions": list(access.consent_decisions_for(user, case)),
-        "actions": list(access.actions_for(user, case)),
+        "actions": actions,
         # Emergency access is a personal, time-limited participation: its end is the banner's.
         "emergency": participation if participation and participation.emergency else None,
     }

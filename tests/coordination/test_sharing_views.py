@@ -373,7 +373,7 @@ def test_lead_closes_the_case(client_as, kk_case) -> None:
     client = client_as("ssp.aalborg")
     url = reverse("coordination:case_close", args=[kk_case.pk])
     assert client.post(url, {"reason": ""}).status_code == 400
-    assert client.post(url, {"reason": "Mål nået"}).status_code == 302
+    assert client.post(url, {"reason": "Mål nået", "code": "goal_reached"}).status_code == 302
     kk_case.refresh_from_db()
     assert kk_case.status == "closed" and kk_case.closure_reason == "Mål nået"
     assert client.get(url).status_code == 403  # closed cases take no more writes
