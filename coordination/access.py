@@ -702,6 +702,19 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     )
 
 
+def _refused(
+    user: User, label: str, pk: object, *, obj: Model | None = None, **detail: object
+) -> None:
+    """Log a refused access (404 or 403) to the object `label` `pk` (the model's label)."""
+    audit.record(
+        actor=user,
+        action=audit.Action.VIEW,
+        obj=obj,
+        outcome=audit.Outcome.DENIED,
+        detail=({} if obj else {"object_type": label, "object_id": str(pk)}) | detail,
+    )
+
+
 # --- Workflows: intake, meetings, outreach, referrals, incidents, outcomes ------------------
 #
 # A forum's intake queue and meetings belong to the forum: its member units (working
@@ -736,21 +749,10 @@ def get_concern_report(user: User, pk: int, *, screen: bool = False) -> ConcernR
     if `screen` and the user may not screen there (a working member of a member unit)."""
     report = concern_reports_for(user).filter(pk=pk).first() if _is_id(pk) else None
     if report is None:
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.concernreport", "object_id": str(pk)},
-        )
+        _refused(user, "coordination.concernreport", pk)
         raise Http404
     if screen and not forums_for_opening(user).filter(pk=report.forum_id).exists():
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            obj=report,
-            outcome=audit.Outcome.DENIED,
-            detail={"refused": "screen"},
-        )
+        _refused(user, "coordination.concernreport", pk, obj=report, refused="screen")
         raise PermissionDenied
     return report
 
@@ -767,24 +769,10 @@ def get_meeting(user: User, pk: int, *, manage: bool = False) -> Meeting:
     not run it (a working member of a member unit of its forum)."""
     meeting = meetings_for(user).filter(pk=pk).first() if _is_id(pk) else None
     if meeting is None:
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.meeting", "object_id": str(pk)},
-        )
+        _refused(user, "coordination.meeting", pk)
         raise Http404
     if manage and not forums_for_opening(user).filter(pk=meeting.forum_id).exists():
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={
-                "object_type": "coordination.meeting",
-                "object_id": str(pk),
-                "refused": "manage",
-            },
-        )
+        _refused(user, "coordination.meeting", pk, refused="manage")
         raise PermissionDenied
     return meeting
 
@@ -812,12 +800,7 @@ def get_agenda_item(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -
         else None
     )
     if item is None or not meetings_for(user).filter(pk=item.meeting_id).exists():
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.agendaitem", "object_id": str(pk)},
-        )
+        _refused(user, "coordination.agendaitem", pk)
         raise Http404
     if item.case_id is not None:
         item.case = get_case(user, item.case_id, action)
@@ -901,12 +884,7 @@ def get_case_object(
     403 if its case does not allow `action`."""
     found: Any = model._default_manager.filter(pk=pk).first() if _is_id(pk) else None
     if found is None:
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": model._meta.label_lower, "object_id": str(pk)},
-        )
+        _refused(user, model._meta.label_lower, pk)
         raise Http404
     found.case = get_case(user, found.case_id, action)
     return found
