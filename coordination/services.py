@@ -1423,7 +1423,9 @@ def agenda_item_record(
     item.discussed_at, item.discussed_by = timezone.now(), actor
     item.save()
     meeting = item.meeting
-    if meeting.held_at is None:
+    # The first discussion written once the meeting has begun marks it held (notes written
+    # ahead of it are preparation).
+    if meeting.held_at is None and item.discussed_at >= meeting.starts_at:
         meeting.held_at = item.discussed_at
         meeting.save(update_fields=["held_at"])
     audit.write_event(

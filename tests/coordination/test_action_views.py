@@ -537,7 +537,9 @@ def test_mark_all_read(client: Client, client_as, action: Action, persona) -> No
     assert response["Location"] == reverse("coordination:notifications")
     assert all(Notification.objects.get(pk=n.pk).read_at is not None for n in mine)
     assert Notification.objects.get(pk=others.pk).read_at is None
-    event = AuditEvent.objects.get(actor__username="ssp.aalborg", action="change")
+    event = AuditEvent.objects.get(
+        actor__username="ssp.aalborg", action="change", detail__change="notifications_read"
+    )
     assert event.detail == {"change": "notifications_read", "count": unread}
     assert not ssp.notifications.filter(read_at__isnull=True).exists()
 
