@@ -7,7 +7,7 @@ through the services, and every page that shows a report is audited."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -35,15 +35,6 @@ from coordination.views.cases import _submitted, _user
 # The queue shows every unscreened report (up to a limit) and those screened lately.
 SCREENED_DAYS = 30
 SHOWN = 200
-DECISIONS = dict(ConcernReport.Decision.choices)
-
-
-def _labelled(reports: Iterable[ConcernReport]) -> list[ConcernReport]:
-    """The reports with their decision's label (the field stores the code only)."""
-    rows = list(reports)
-    for report in rows:
-        report.decision_label = str(DECISIONS.get(report.decision, report.decision))  # type: ignore[attr-defined]
-    return rows
 
 
 def _age(report: ConcernReport) -> int | None:
@@ -72,8 +63,8 @@ def intake_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     now = timezone.now()
     reports = access.concern_reports_for(user)
-    unscreened = _labelled(reports.filter(decision="").order_by("screening_due_at", "pk")[:SHOWN])
-    screened = _labelled(
+    unscreened = list(reports.filter(decision="").order_by("screening_due_at", "pk")[:SHOWN])
+    screened = list(
         reports.exclude(decision="")
         .filter(decided_at__gte=now - dt.timedelta(days=SCREENED_DAYS))
         .order_by("-decided_at", "-pk")[:SHOWN]
@@ -142,7 +133,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
 def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One concern report: what was received, the deadline, the decision and the feedback."""
     user = _user(request)
-    report = _labelled([access.get_concern_report(user, pk)])[0]
+    report = access.get_concern_report(user, pk)
     _record_report_view(user, report, "intake_detail")
     may_screen = access.forums_for_opening(user).filter(pk=report.forum_id).exists()
     context = {
@@ -183,7 +174,7 @@ def _report_form_view(
     view = request.resolver_match.url_name if request.resolver_match else None
     _record_report_view(user, report, view or "", invalid=form.is_bound)
     context = {
-        "report": _labelled([report])[0],
+        "report": report,
         "form": form,
         "now": timezone.now(),
         "age": _age(report),
