@@ -106,6 +106,14 @@ class Case(models.Model):
         """The case reference: safe to put in e-mails and URLs (no personal data)."""
         return f"SAG-{self.pk:06d}" if self.pk else "SAG-NY"
 
+    @property
+    def outside_age_band(self) -> bool:
+        """Whether the citizen is outside the forum's age band today (LEGAL.md 2, rule 2:
+        reaching the upper bound flags the case for closure or transfer). Reads the citizen
+        and the forum: select them with the case."""
+        age = self.citizen.age_on(timezone.localdate())
+        return self.status != self.Status.CLOSED and not self.forum.age_in_band(age)
+
 
 class CaseParticipant(models.Model):
     """A unit taking part in a case; this row is the source of truth for access."""
