@@ -731,15 +731,15 @@ def concern_reports_for(user: User) -> QuerySet[ConcernReport]:
     )
 
 
-def require_concern_intake(user: User, what: str) -> None:
-    """Refuse (403, audited) anyone who may record concerns in no forum (a working member of
-    a forum's member unit may)."""
+def require_forum_work(user: User, *, object_type: str, view: str) -> None:
+    """Refuse (403, audited) anyone who works in no forum: recording a concern and
+    scheduling a meeting take a working member of some forum's member unit."""
     if not forums_for_opening(user).exists():
         audit.record(
             actor=user,
             action=audit.Action.CREATE,
             outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.concernreport", "view": what},
+            detail={"object_type": object_type, "view": view},
         )
         raise PermissionDenied
 
@@ -771,10 +771,16 @@ def get_meeting(user: User, pk: int, *, manage: bool = False) -> Meeting:
     if meeting is None:
         _refused(user, "coordination.meeting", pk)
         raise Http404
-    if manage and not forums_for_opening(user).filter(pk=meeting.forum_id).exists():
+    if manage and not may_manage_meeting(user, meeting):
         _refused(user, "coordination.meeting", pk, refused="manage")
         raise PermissionDenied
     return meeting
+
+
+def may_manage_meeting(user: User, meeting: Meeting) -> bool:
+    """Whether `user` may run `meeting` (agenda, attendees, minutes): a working member of a
+    member unit of its forum."""
+    return forums_for_opening(user).filter(pk=meeting.forum_id).exists()
 
 
 def agenda_items_for(user: User, meeting: Meeting) -> QuerySet[AgendaItem]:

@@ -92,7 +92,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
 def intake_new(request: HttpRequest) -> HttpResponse:
     """Record a concern; anonymised, or about a citizen found or registered by CPR number."""
     user = _user(request)
-    access.require_concern_intake(user, "intake_new")
+    access.require_forum_work(user, object_type="coordination.concernreport", view="intake_new")
     form = ConcernReportForm(request.POST if request.method == "POST" else None, user=user)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -84,11 +83,6 @@ def _start_of_day(when: dt.datetime) -> dt.datetime:
     return timezone.localtime(when).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _may_manage(user: User, meeting: Meeting) -> bool:
-    # The same rule as access.get_meeting(manage=True), asked without raising.
-    return access.forums_for_opening(user).filter(pk=meeting.forum_id).exists()
-
-
 @login_required
 @require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
@@ -118,14 +112,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_new(request: HttpRequest) -> HttpResponse:
     """Schedule a meeting; a regular meeting's agenda is built at once."""
     user = _user(request)
-    if not access.forums_for_opening(user).exists():
-        audit.record(
-            actor=user,
-            action=audit.Action.CREATE,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.meeting", "refused": "schedule"},
-        )
-        raise PermissionDenied
+    access.require_forum_work(user, object_type="coordination.meeting", view="meeting_new")
     form = MeetingForm(request.POST if request.method == "POST" else None, user=user)
     created: list[Meeting] = []
     if _submitted(
@@ -154,7 +141,7 @@ def _detail_page(
         report = item.concern_report
         item.screening_label = decisions.get(report.decision, "") if report else ""  # type: ignore[attr-defined]
     hidden = AgendaItem.objects.filter(meeting=meeting).count() - len(items)
-    may_manage = _may_manage(user, meeting)
+    may_manage = access.may_manage_meeting(user, meeting)
     if may_manage and add_form is None:
         add_form = AddCaseForm(user=user, meeting=meeting)
     candidates = list(add_form.fields["case"].queryset) if add_form is not None else []  # type: ignore[attr-defined]
@@ -298,7 +285,7 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     sending = request.method == "POST"
     meeting = access.get_meeting(user, pk, manage=sending)
-    may_manage = sending or _may_manage(user, meeting)
+    may_manage = sending or access.may_manage_meeting(user, meeting)
     form = MinutesForm(request.POST if sending else None, meeting=meeting) if may_manage else None
     if form is not None:
         sent: list[int] = []
