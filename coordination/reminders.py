@@ -470,6 +470,9 @@ def reminder_deliver(*, reminder_id: int) -> list[int]:
 
 
 def _subject_reference(reminder: Reminder) -> str:
+    """The reference an e-mail may carry: the case's, or the concern report's (BH-...)."""
+    if reminder.concern_report_id:
+        return reminder.concern_report.reference  # type: ignore[union-attr]
     case = reminder.case or (reminder.action.case if reminder.action_id else None)  # type: ignore[union-attr]
     return case.reference if case else ""
 
@@ -487,7 +490,7 @@ def notification_email(*, notification_id: int) -> bool:
     if not claimed:
         return False
     note = Notification.objects.select_related(
-        "user", "reminder", "reminder__case", "reminder__action__case"
+        "user", "reminder", "reminder__case", "reminder__action__case", "reminder__concern_report"
     ).get(pk=notification_id)
     reminder = note.reminder
     try:

@@ -152,11 +152,19 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """The bell's page: the user's own notifications, newest first. Opening it marks
     nothing as read; the button does."""
     user = _user(request)
-    notes = access.notifications_for(user).select_related("reminder__consent")
+    notes = access.notifications_for(user).select_related(
+        "reminder__consent", "reminder__concern_report"
+    )
     rows = [(note, _subject_case(note)) for note in notes[:NOTIFICATIONS_SHOWN]]
-    citizens = [case.citizen_id for _note, case in rows if case is not None] + [
-        note.reminder.consent.citizen_id for note, _case in rows if note.reminder.consent
-    ]
+    citizens = (
+        [case.citizen_id for _note, case in rows if case is not None]
+        + [note.reminder.consent.citizen_id for note, _case in rows if note.reminder.consent]
+        + [
+            note.reminder.concern_report.citizen_id
+            for note, _case in rows
+            if note.reminder.concern_report
+        ]
+    )
     audit.record_shown(
         user,
         audit.Action.LIST,

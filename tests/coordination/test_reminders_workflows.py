@@ -161,3 +161,33 @@ def test_outcomes_are_not_reminded_in_forums_that_take_none(open_case) -> None:
     due = workflows.outcome_due_on(timezone.localtime(case.opened_at).date(), 3)
     moment = dt.datetime.combine(due, dt.time(12), tzinfo=timezone.get_current_timezone())
     assert outcome_reminders(scan_at(moment), case) == []
+
+
+def test_a_screening_reminder_links_the_report_and_its_email_carries_only_the_reference(
+    report, persona, client_as, settings
+) -> None:
+    from django.core import mail
+    from django.urls import reverse
+
+    from accounts.models import Membership
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    coordinator = (
+        Membership.objects.filter(unit=report.received_by, role="coordinator")
+        .select_related("user")
+        .first()
+    )
+    if coordinator is None:  # the demo gives every unit a coordinator; make sure anyway
+        pytest.skip("no coordinator in the receiving unit")
+    user = coordinator.user
+    user.email, user.reminder_email = "koordinator@example.org", "immediate"
+    user.save(update_fields=["email", "reminder_email"])
+    found = ours(scan_at(report.screening_due_at - dt.timedelta(hours=11)), report)
+    mail.outbox.clear()
+    deliver_at(report.screening_due_at - dt.timedelta(hours=10), found)
+    [message] = [m for m in mail.outbox if user.email in m.to]
+    assert report.reference in message.subject
+    assert "Set sammen" not in message.body and "Vagtchef" not in message.body
+    page = client_as(user.username).get(reverse("coordination:notifications"))
+    link = reverse("coordination:intake_detail", args=[report.pk])
+    assert f'href="{link}"' in page.content.decode()
