@@ -67,6 +67,26 @@ class CprField(forms.CharField):
         return cpr.normalise(text) if text else ""
 
 
+def offer_forums_and_units(form: forms.Form, user: User, unit_field: str) -> None:
+    """Limit `forum` to the forums `user` works in and `unit_field` to their units there,
+    each preselected when there is only one (opening a case, recording a concern,
+    scheduling a meeting)."""
+    for name, choices in (
+        ("forum", access.forums_for_opening(user).order_by("name")),
+        (unit_field, access.units_for_opening(user).order_by("name")),
+    ):
+        form.fields[name].queryset = choices  # type: ignore[attr-defined]
+        if len(first_two := list(choices[:2])) == 1:
+            form.fields[name].initial = first_two[0].pk
+
+
+def check_unit_in_forum(form: forms.Form, data: dict[str, Any], unit_field: str) -> None:
+    """The chosen unit must be a member of the chosen forum (a form error on the unit)."""
+    forum, unit = data.get("forum"), data.get(unit_field)
+    if forum and unit and not forum.member_units.filter(pk=unit.pk).exists():
+        form.add_error(unit_field, _("The unit is not a member of the chosen forum."))
+
+
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field where the form has one."""
     if not hasattr(error, "error_dict"):
@@ -97,20 +117,14 @@ class CaseOpenForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = access.forums_for_opening(user)  # type: ignore[attr-defined]
-        units = access.units_for_opening(user)
-        self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
-        if units.count() == 1:
-            self.fields["lead_unit"].initial = units.first()
+        offer_forums_and_units(self, user, "lead_unit")
 
     def clean_cpr(self) -> str:
         return cpr.normalise(self.cleaned_data["cpr"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        forum, unit = data.get("forum"), data.get("lead_unit")
-        if forum and unit and not forum.member_units.filter(pk=unit.pk).exists():
-            self.add_error("lead_unit", _("The unit is not a member of the chosen forum."))
+        check_unit_in_forum(self, data, "lead_unit")
         return data
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access
-from coordination.forms import CprField, StyledForm
+from coordination.forms import CprField, StyledForm, check_unit_in_forum, offer_forums_and_units
 from coordination.models import Case, ConcernReport, EffortType, Forum
 
 IDENTIFICATION = ("cpr", "first_name", "last_name")
@@ -91,11 +91,7 @@ class ConcernReportForm(_Identification):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["forum"].queryset = access.forums_for_opening(user)  # type: ignore[attr-defined]
-        units = access.units_for_opening(user)
-        self.fields["received_by"].queryset = units  # type: ignore[attr-defined]
-        if len(choices := list(units[:2])) == 1:
-            self.fields["received_by"].initial = choices[0].pk
+        offer_forums_and_units(self, user, "received_by")
 
     def report_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name not in IDENTIFICATION]
@@ -105,9 +101,7 @@ class ConcernReportForm(_Identification):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        forum, unit = data.get("forum"), data.get("received_by")
-        if forum and unit and not forum.member_units.filter(pk=unit.pk).exists():
-            self.add_error("received_by", _("The unit is not a member of the chosen forum."))
+        check_unit_in_forum(self, data, "received_by")
         return data
 
 

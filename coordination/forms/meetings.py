@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access
-from coordination.forms import StyledForm
+from coordination.forms import StyledForm, check_unit_in_forum, offer_forums_and_units
 from coordination.models import Case, Forum, Meeting
 
 _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -53,25 +53,11 @@ class MeetingForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        forums = access.forums_for_opening(user).order_by("name")
-        self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
-        units = access.units_for_opening(user).order_by("name")
-        self.fields["organiser_unit"].queryset = units  # type: ignore[attr-defined]
-        if len(forums) == 1:
-            self.fields["forum"].initial = forums[0]
-        if len(units) == 1:
-            self.fields["organiser_unit"].initial = units[0]
+        offer_forums_and_units(self, user, "organiser_unit")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        forum, unit = data.get("forum"), data.get("organiser_unit")
-        if (
-            forum
-            and unit
-            and not access.units_for_opening(self.user, forum).filter(pk=unit.pk).exists()
-        ):
-            self.add_error("organiser_unit", _("The unit is not a member of the chosen forum."))
+        check_unit_in_forum(self, data, "organiser_unit")
         return data
 
 
