@@ -390,6 +390,11 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "PIL", "axes")},
 }
 
+# The cache holds the API's throttle counts (and Django's other short-lived state). Each
+# process has its own by default; with several web workers set CACHE_URL to a shared one,
+# e.g. redis://127.0.0.1:6379/2 (Django's built-in Redis cache), so a limit is one limit.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [

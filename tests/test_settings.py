@@ -106,3 +106,26 @@ def test_production_defaults_are_strict() -> None:
         check=False,
     )
     assert probe.stdout.split() == ["False", "True", "Argon2PasswordHasher", "1800", "True", "True"]
+
+
+def test_a_shared_cache_for_the_api_throttle_comes_from_cache_url() -> None:
+    probe = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'])"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **GOOD}
+    for url, backend in (
+        (None, "django.core.cache.backends.locmem.LocMemCache"),
+        ("redis://127.0.0.1:6379/2", "django.core.cache.backends.redis.RedisCache"),
+    ):
+        run_env = {**env, "CACHE_URL": url} if url else env
+        done = subprocess.run(  # noqa: S603 (our own interpreter and code)
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.stdout.strip() == backend, done.stderr
