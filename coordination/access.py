@@ -415,6 +415,17 @@ def units_for_opening(user: User, forum: Forum | None = None) -> QuerySet[Unit]:
     return units
 
 
+def works_in_forum(user: User, forum_id: int) -> bool:
+    """Whether `user` works in the forum (a working membership of a member unit): they may
+    open its cases, record and screen its concerns, and run its meetings."""
+    return forums_for_opening(user).filter(pk=forum_id).exists()
+
+
+def may_act_for(user: User, forum: Forum, unit: Unit) -> bool:
+    """Whether `user` may act in `forum` for `unit` (one of their units that is a member)."""
+    return units_for_opening(user, forum).filter(pk=unit.pk).exists()
+
+
 def emergency_units(user: User, case: Case) -> QuerySet[Unit]:
     """Units through which `user` may take emergency access to `case`: a unit of theirs that
     is a member of the case's forum, where they have an emergency role, while the case is
@@ -452,7 +463,7 @@ def can(user: User, action: str, obj: Model) -> bool:
     if isinstance(obj, Case):
         return cases_for(user, CaseAction(action)).filter(pk=obj.pk).exists()
     if isinstance(obj, Forum) and action == ForumAction.OPEN_CASE:
-        return forums_for_opening(user).filter(pk=obj.pk).exists()
+        return works_in_forum(user, obj.pk)
     return False
 
 
@@ -751,7 +762,7 @@ def get_concern_report(user: User, pk: int, *, screen: bool = False) -> ConcernR
     if report is None:
         _refused(user, "coordination.concernreport", pk)
         raise Http404
-    if screen and not forums_for_opening(user).filter(pk=report.forum_id).exists():
+    if screen and not works_in_forum(user, report.forum_id):
         _refused(user, "coordination.concernreport", pk, obj=report, refused="screen")
         raise PermissionDenied
     return report
@@ -780,7 +791,7 @@ def get_meeting(user: User, pk: int, *, manage: bool = False) -> Meeting:
 def may_manage_meeting(user: User, meeting: Meeting) -> bool:
     """Whether `user` may run `meeting` (agenda, attendees, minutes): a working member of a
     member unit of its forum."""
-    return forums_for_opening(user).filter(pk=meeting.forum_id).exists()
+    return works_in_forum(user, meeting.forum_id)
 
 
 def agenda_items_for(user: User, meeting: Meeting) -> QuerySet[AgendaItem]:
@@ -875,12 +886,14 @@ def categories_seen(user: User, case: Case) -> set[str]:
     return seen
 
 
-def incidents_for(user: User, case: Case) -> QuerySet[Incident]:
+def incidents_for(user: User, case: Case, categories: set[str] | None = None) -> QuerySet[Incident]:
     """The case's incidents in categories the user receives (a forced admission is health
-    information, a charge police information)."""
-    return Incident.objects.filter(
-        case=case, category__in=categories_seen(user, case)
-    ).select_related("source_unit", "recorded_by")
+    information, a charge police information); `categories` when the caller already has
+    `categories_seen(user, case)`."""
+    seen = categories_seen(user, case) if categories is None else categories
+    return Incident.objects.filter(case=case, category__in=seen).select_related(
+        "source_unit", "recorded_by"
+    )
 
 
 def get_case_object(

@@ -221,7 +221,7 @@ def case_open(
     next_review_at: dt.date | None = None,
 ) -> Case:
     """Open a case for `citizen` in `forum`, led by `lead_unit` (one of the actor's units)."""
-    if not access.units_for_opening(actor, forum).filter(pk=lead_unit.pk).exists():
+    if not access.may_act_for(actor, forum, lead_unit):
         raise PermissionDenied(_("You cannot open cases in this forum for that unit."))
     if not policy.may_take_part(forum.effort_type, lead_unit.unit_type):
         raise ValidationError(
@@ -1042,9 +1042,16 @@ def check_deadline(due_at: dt.datetime) -> dt.datetime:
 
 @transaction.atomic
 def action_create(
-    *, actor: User, case: Case, title: str, responsible: User | None, due_at: dt.datetime
+    *,
+    actor: User,
+    case: Case,
+    title: str,
+    responsible: User | None,
+    due_at: dt.datetime,
+    agenda_item: AgendaItem | None = None,
 ) -> Action:
-    """Add a follow-up action to a case, with a responsible person and a deadline."""
+    """Add a follow-up action to a case, with a responsible person and a deadline (and the
+    meeting decision it comes from, if it does)."""
     _acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
     title = (title or "").strip()
     if not title:
@@ -1059,13 +1066,12 @@ def action_create(
         responsible_unit=unit,
         due_at=due_at,
         created_by=actor,
+        agenda_item=agenda_item,
     )
-    audit.write_event(
-        actor=actor,
-        action=audit.Action.CREATE,
-        obj=action,
-        detail={"responsible": person.pk, "due_at": due_at.isoformat()},
-    )
+    detail: dict[str, Any] = {"responsible": person.pk, "due_at": due_at.isoformat()}
+    if agenda_item is not None:
+        detail["agenda_item"] = agenda_item.pk
+    audit.write_event(actor=actor, action=audit.Action.CREATE, obj=action, detail=detail)
     return action
 
 
@@ -1144,7 +1150,7 @@ def concern_report_create(
     """Record a concern received by one of the actor's units in a forum; the screening
     deadline follows from the urgency (workflows.SCREENING_DEADLINES). Without a citizen
     the report is anonymised: the forum may discuss it before anyone is identified."""
-    if not access.units_for_opening(actor, forum).filter(pk=received_by.pk).exists():
+    if not access.may_act_for(actor, forum, received_by):
         raise PermissionDenied(_("You cannot record concerns in this forum for that unit."))
     received = received_at or timezone.now()
     errors: dict[str, str] = {}
@@ -1212,7 +1218,7 @@ def concern_report_screen(
     case" opens one in the report's forum (the nomination accepted); "add to an existing
     case" ties it to an open case of the citizen the actor can see. The reporter's feedback
     is due FEEDBACK_WITHIN later, when there is a reporter to tell."""
-    if not access.forums_for_opening(actor).filter(pk=report.forum_id).exists():
+    if not access.works_in_forum(actor, report.forum_id):
         raise PermissionDenied
     if report.is_screened:
         raise ValidationError(_("The concern has already been screened."))
@@ -1265,7 +1271,7 @@ def concern_report_screen(
 @transaction.atomic
 def concern_feedback_record(*, actor: User, report: ConcernReport, note: str) -> ConcernReport:
     """Record that the reporter was told what came of the concern (without its details)."""
-    if not access.forums_for_opening(actor).filter(pk=report.forum_id).exists():
+    if not access.works_in_forum(actor, report.forum_id):
         raise PermissionDenied
     if not report.is_screened:
         raise ValidationError(_("Screen the concern before giving feedback."))
@@ -1322,7 +1328,7 @@ def meeting_schedule(
     open cases (that the organiser may see) whose review falls due by the meeting plus
     AGENDA_REVIEW_HORIZON, and the forum's unscreened concerns (nominations) not yet on an
     agenda. An emergency meeting starts with an empty agenda."""
-    if not access.units_for_opening(actor, forum).filter(pk=organiser_unit.pk).exists():
+    if not access.may_act_for(actor, forum, organiser_unit):
         raise PermissionDenied(_("You cannot hold meetings in this forum for that unit."))
     if kind not in Meeting.Kind.values:
         raise ValidationError({"kind": _("Choose the kind of meeting.")})
@@ -1447,12 +1453,14 @@ def agenda_item_action(
     forum's next meeting)."""
     if item.case is None:
         raise ValidationError(_("Only a case's decision creates actions."))
-    action = action_create(
-        actor=actor, case=item.case, title=title, responsible=responsible, due_at=due_at
+    return action_create(
+        actor=actor,
+        case=item.case,
+        title=title,
+        responsible=responsible,
+        due_at=due_at,
+        agenda_item=item,
     )
-    action.agenda_item = item
-    action.save(update_fields=["agenda_item"])
-    return action
 
 
 @transaction.atomic
