@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access
-from coordination.forms import StyledForm, check_unit_in_forum, offer_forums_and_units
+from coordination.forms import (
+    PersonChoiceField,
+    StyledForm,
+    check_unit_in_forum,
+    offer_forums_and_units,
+)
 from coordination.models import Case, Forum, Meeting
 
 _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -19,8 +24,7 @@ _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     """Users, shown by full name (the username when there is none)."""
 
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
+    label_from_instance = PersonChoiceField.label_from_instance
 
 
 class CaseChoiceField(forms.ModelChoiceField):

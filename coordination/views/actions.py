@@ -20,17 +20,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services as account_services
+from accounts.models import User
 from coordination import access, audit, services
 from coordination.forms import (
     ActionCompleteForm,
     ActionForm,
     ActionReassignForm,
     PreferencesForm,
-    StyledForm,
     apply_service_errors,
 )
 from coordination.models import Action, Case, Notification
-from coordination.views.cases import _case_form_view, _record_case_view, _submitted, _user
+from coordination.views.cases import _case_form_view, _user
+from coordination.views.casework import _case_object_view
 
 OPEN = (Action.Status.OPEN, Action.Status.IN_PROGRESS)
 # "Mine opgaver" shows actions done in the last DONE_DAYS and marks those due within
@@ -55,36 +56,17 @@ def action_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _action_form_view(
-    request: HttpRequest,
-    pk: int,
-    *,
-    form_class: Callable[..., StyledForm],
-    service: Callable[..., object],
-    template: str,
-    done: str,
-) -> HttpResponse:
-    """The shape of the pages that change one action: access, form, service, redirect to
-    the action's case."""
-    user = _user(request)
-    action = access.get_action(user, pk, access.CaseAction.LOG_CONTACT)
-    # Bound on every POST: the complete form has no required field, so an empty body counts.
-    form = form_class(request.POST if request.method == "POST" else None, action=action)
-    if _submitted(request, form, lambda data: service(actor=user, action=action, **data), done):
-        return redirect("coordination:case_detail", pk=action.case_id)
-    view = request.resolver_match.url_name if request.resolver_match else ""
-    _record_case_view(user, action.case, detail={"view": view, "action": action.pk})
-    context = {"case": action.case, "action": action, "form": form}
-    return render(request, template, context, status=400 if form.is_bound else 200)
+def _action_to_change(pk: int) -> Callable[[User], Action]:
+    return lambda user: access.get_action(user, pk, access.CaseAction.LOG_CONTACT)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Fuldfør": mark the action done, with an optional note on what came of it."""
-    return _action_form_view(
+    return _case_object_view(
         request,
-        pk,
+        _action_to_change(pk),
         form_class=ActionCompleteForm,
         service=services.action_complete,
         template="coordination/actions/action_complete.html",
@@ -96,9 +78,9 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Overdrag": give the action to someone else on the case; pending reminders follow."""
-    return _action_form_view(
+    return _case_object_view(
         request,
-        pk,
+        _action_to_change(pk),
         form_class=ActionReassignForm,
         service=services.action_reassign,
         template="coordination/actions/action_reassign.html",

@@ -39,7 +39,6 @@ from coordination.views.cases import _user
 LOG_PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
 ANOMALY_DEFAULT_DAYS = 30
-FILTER_FIELDS = ("user", "case", "action", "outcome", "since", "until", "cpr")
 
 
 def _filtered(request: HttpRequest, user: User) -> tuple[AuditEventFilter, Any, int]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import User
 from coordination import access, services, workflows
 from coordination.forms import StyledForm
 from coordination.forms.casework import (
@@ -64,21 +65,22 @@ def offer_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _case_object_view(
     request: HttpRequest,
-    model: type[Offer] | type[Referral],
-    pk: int,
+    get: Callable[[User], Any],
     *,
     form_class: Callable[..., StyledForm],
-    run: Callable[[Any, dict[str, Any]], object],
+    service: Callable[..., object],
     template: str,
     done: str,
 ) -> HttpResponse:
-    """The shape of the pages that change one object of a case (an offer, a referral):
-    access through its case, form, service, back to the case."""
+    """The shape of the pages that change one object of a case (an offer, a referral, an
+    action): access through its case (`get`), form, service, back to the case. The form and
+    the service take the object by its model's name."""
     user = _user(request)
-    found = access.get_case_object(user, model, pk, access.CaseAction.LOG_CONTACT)
-    name = model._meta.model_name or ""
+    found = get(user)
+    name = found._meta.model_name
+    # Bound on every POST: a form without a required field (completing an action) counts.
     form = form_class(request.POST if request.method == "POST" else None, **{name: found})
-    if _submitted(request, form, lambda data: run(found, data), done):
+    if _submitted(request, form, lambda data: service(actor=user, **{name: found}, **data), done):
         return redirect("coordination:case_detail", pk=found.case_id)
     view = request.resolver_match.url_name if request.resolver_match else ""
     _record_case_view(user, found.case, detail={"view": view, name: found.pk})
@@ -90,13 +92,11 @@ def _case_object_view(
 @require_http_methods(["GET", "POST"])
 def offer_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """The young person's answer to an open offer: accepted or declined."""
-    user = _user(request)
     return _case_object_view(
         request,
-        Offer,
-        pk,
+        lambda user: access.get_case_object(user, Offer, pk, access.CaseAction.LOG_CONTACT),
         form_class=OfferAnswerForm,
-        run=lambda offer, data: services.offer_answer(actor=user, offer=offer, **data),
+        service=services.offer_answer,
         template="coordination/casework/offer_answer.html",
         done=_("The answer has been recorded."),
     )
@@ -122,13 +122,11 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def referral_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow a referral: its new status and the feedback that came back."""
-    user = _user(request)
     return _case_object_view(
         request,
-        Referral,
-        pk,
+        lambda user: access.get_case_object(user, Referral, pk, access.CaseAction.LOG_CONTACT),
         form_class=ReferralUpdateForm,
-        run=lambda referral, data: services.referral_update(actor=user, referral=referral, **data),
+        service=services.referral_update,
         template="coordination/casework/referral_update.html",
         done=_("The referral has been updated."),
     )
@@ -214,10 +212,6 @@ class TimelineEvent:
 
 def _noon(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=timezone.get_current_timezone())
-
-
-def _who(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def _events(
@@ -395,7 +389,8 @@ def case_page_context(
     offers = list(access.offers_for(user, case).select_related("contact"))
     referrals = list(access.referrals_for(user, case))
     psp = effort in workflows.INCIDENT_FORUMS
-    incidents = list(access.incidents_for(user, case)) if psp else []
+    seen = access.categories_seen(user, case) if psp else set()
+    incidents = list(access.incidents_for(user, case, seen)) if psp else []
     outcome_forum = effort in workflows.OUTCOME_FORUMS
     outcomes = list(access.outcomes_for(user, case)) if outcome_forum else []
     age = case.citizen.age_on(timezone.localdate())
@@ -422,9 +417,7 @@ def case_page_context(
         "referrals": referrals,
         "psp": psp,
         "incidents": incidents,
-        "incident_counts": (
-            _incident_counts(case, incidents, access.categories_seen(user, case)) if psp else None
-        ),
+        "incident_counts": _incident_counts(case, incidents, seen) if psp else None,
         "outcome_forum": outcome_forum,
         "outcomes": outcomes,
         "milestones": _milestones(case, outcomes) if outcome_forum else [],

@@ -42,6 +42,17 @@ def _age(report: ConcernReport) -> int | None:
     return report.citizen.age_on(timezone.localdate()) if report.citizen else None
 
 
+def _citizen(user: User, data: dict[str, Any]) -> Citizen:
+    """The citizen named by the form's CPR number: found, or registered with its names."""
+    citizen, _created = services.citizen_get_or_create(
+        actor=user,
+        cpr_number=data["cpr"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+    )
+    return citizen
+
+
 def _record_report_view(user: User, report: ConcernReport, view: str, **detail: Any) -> None:
     """Audit a page that shows a concern report (its citizen, when identified)."""
     audit.record(
@@ -98,14 +109,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                citizen: Citizen | None = None
-                if data["cpr"]:
-                    citizen, _created = services.citizen_get_or_create(
-                        actor=user,
-                        cpr_number=data["cpr"],
-                        first_name=data["first_name"],
-                        last_name=data["last_name"],
-                    )
+                citizen = _citizen(user, data) if data["cpr"] else None
                 report = services.concern_report_create(
                     actor=user,
                     forum=data["forum"],
@@ -184,13 +188,7 @@ def _report_form_view(
 
 def _identify(user: User, report: ConcernReport, data: dict[str, Any]) -> None:
     with transaction.atomic():
-        citizen, _created = services.citizen_get_or_create(
-            actor=user,
-            cpr_number=data["cpr"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-        )
-        services.concern_report_identify(actor=user, report=report, citizen=citizen)
+        services.concern_report_identify(actor=user, report=report, citizen=_citizen(user, data))
 
 
 @login_required
