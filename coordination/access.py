@@ -742,10 +742,15 @@ def concern_reports_for(user: User) -> QuerySet[ConcernReport]:
     )
 
 
+def works_in_a_forum(user: User) -> bool:
+    """Whether `user` works in any forum (may record concerns, schedule meetings)."""
+    return forums_for_opening(user).exists()
+
+
 def require_forum_work(user: User, *, object_type: str, view: str) -> None:
     """Refuse (403, audited) anyone who works in no forum: recording a concern and
     scheduling a meeting take a working member of some forum's member unit."""
-    if not forums_for_opening(user).exists():
+    if not works_in_a_forum(user):
         audit.record(
             actor=user,
             action=audit.Action.CREATE,

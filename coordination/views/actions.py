@@ -30,8 +30,7 @@ from coordination.forms import (
     apply_service_errors,
 )
 from coordination.models import Action, Case, Notification
-from coordination.views.cases import _case_form_view, _user
-from coordination.views.casework import _case_object_view
+from coordination.views.cases import _case_form_view, _case_object_view, _user
 
 OPEN = (Action.Status.OPEN, Action.Status.IN_PROGRESS)
 # "Mine opgaver" shows actions done in the last DONE_DAYS and marks those due within

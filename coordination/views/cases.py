@@ -33,7 +33,7 @@ from coordination.forms import (
     StyledForm,
     apply_service_errors,
 )
-from coordination.models import Case, CaseParticipant, Category
+from coordination.models import Case, CaseParticipant, Category, Citizen
 
 CASE_LIST_PAGE_SIZE = 25
 CRITERIA = ("q", "forum", "status")
@@ -153,6 +153,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "coordination/case_detail.html", context)
 
 
+def _citizen_by_cpr(user: User, data: dict[str, Any]) -> Citizen:
+    """The citizen named by the form's CPR number: found, or registered with its names."""
+    citizen, _created = services.citizen_get_or_create(
+        actor=user,
+        cpr_number=data["cpr"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+    )
+    return citizen
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
@@ -163,12 +174,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                citizen, _created = services.citizen_get_or_create(
-                    actor=user,
-                    cpr_number=data["cpr"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                )
+                citizen = _citizen_by_cpr(user, data)
                 case = services.case_open(
                     actor=user,
                     citizen=citizen,
@@ -226,6 +232,31 @@ def _case_form_view(
     _record_case_view(user, case, detail={"view": view})
     status = 400 if form.is_bound else 200
     return render(request, template, context, status=status)
+
+
+def _case_object_view(
+    request: HttpRequest,
+    get: Callable[[User], Any],
+    *,
+    form_class: Callable[..., StyledForm],
+    service: Callable[..., object],
+    template: str,
+    done: str,
+) -> HttpResponse:
+    """The shape of the pages that change one object of a case (an offer, a referral, an
+    action): access through its case (`get`), form, service, back to the case. The form and
+    the service take the object by its model's name."""
+    user = _user(request)
+    found = get(user)
+    name = found._meta.model_name
+    # Bound on every POST: a form without a required field (completing an action) counts.
+    form = form_class(request.POST if request.method == "POST" else None, **{name: found})
+    if _submitted(request, form, lambda data: service(actor=user, **{name: found}, **data), done):
+        return redirect("coordination:case_detail", pk=found.case_id)
+    view = request.resolver_match.url_name if request.resolver_match else ""
+    _record_case_view(user, found.case, detail={"view": view, name: found.pk})
+    context = {"case": found.case, name: found, "form": form}
+    return render(request, template, context, status=400 if form.is_bound else 200)
 
 
 @login_required

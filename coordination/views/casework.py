@@ -7,22 +7,19 @@ Access comes from access.py, writes go through the services, every page is audit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import User
 from coordination import access, services, workflows
-from coordination.forms import StyledForm
 from coordination.forms.casework import (
     IncidentForm,
     OfferAnswerForm,
@@ -43,7 +40,7 @@ from coordination.models import (
     OutcomeSnapshot,
     Referral,
 )
-from coordination.views.cases import _case_form_view, _record_case_view, _submitted, _user
+from coordination.views.cases import _case_form_view, _case_object_view
 
 # --- The pages --------------------------------------------------------------------------------
 
@@ -61,31 +58,6 @@ def offer_new(request: HttpRequest, pk: int) -> HttpResponse:
         template="coordination/casework/offer_new.html",
         done=_("The offer has been recorded."),
     )
-
-
-def _case_object_view(
-    request: HttpRequest,
-    get: Callable[[User], Any],
-    *,
-    form_class: Callable[..., StyledForm],
-    service: Callable[..., object],
-    template: str,
-    done: str,
-) -> HttpResponse:
-    """The shape of the pages that change one object of a case (an offer, a referral, an
-    action): access through its case (`get`), form, service, back to the case. The form and
-    the service take the object by its model's name."""
-    user = _user(request)
-    found = get(user)
-    name = found._meta.model_name
-    # Bound on every POST: a form without a required field (completing an action) counts.
-    form = form_class(request.POST if request.method == "POST" else None, **{name: found})
-    if _submitted(request, form, lambda data: service(actor=user, **{name: found}, **data), done):
-        return redirect("coordination:case_detail", pk=found.case_id)
-    view = request.resolver_match.url_name if request.resolver_match else ""
-    _record_case_view(user, found.case, detail={"view": view, name: found.pk})
-    context = {"case": found.case, name: found, "form": form}
-    return render(request, template, context, status=400 if form.is_bound else 200)
 
 
 @login_required

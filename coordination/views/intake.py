@@ -29,8 +29,8 @@ from coordination.forms.intake import (
     IdentifyForm,
     ScreeningForm,
 )
-from coordination.models import Citizen, ConcernReport
-from coordination.views.cases import _submitted, _user
+from coordination.models import ConcernReport
+from coordination.views.cases import _citizen_by_cpr, _submitted, _user
 
 # The queue shows every unscreened report (up to a limit) and those screened lately.
 SCREENED_DAYS = 30
@@ -40,17 +40,6 @@ SHOWN = 200
 def _age(report: ConcernReport) -> int | None:
     """The citizen's age today (it decides the Knock Knock track), when identified."""
     return report.citizen.age_on(timezone.localdate()) if report.citizen else None
-
-
-def _citizen(user: User, data: dict[str, Any]) -> Citizen:
-    """The citizen named by the form's CPR number: found, or registered with its names."""
-    citizen, _created = services.citizen_get_or_create(
-        actor=user,
-        cpr_number=data["cpr"],
-        first_name=data["first_name"],
-        last_name=data["last_name"],
-    )
-    return citizen
 
 
 def _record_report_view(user: User, report: ConcernReport, view: str, **detail: Any) -> None:
@@ -93,7 +82,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
         "screened": screened,
         "now": now,
         "screened_days": SCREENED_DAYS,
-        "may_record": access.forums_for_opening(user).exists(),
+        "may_record": access.works_in_a_forum(user),
     }
     return render(request, "coordination/intake/list.html", context)
 
@@ -109,7 +98,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                citizen = _citizen(user, data) if data["cpr"] else None
+                citizen = _citizen_by_cpr(user, data) if data["cpr"] else None
                 report = services.concern_report_create(
                     actor=user,
                     forum=data["forum"],
@@ -139,7 +128,7 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     report = access.get_concern_report(user, pk)
     _record_report_view(user, report, "intake_detail")
-    may_screen = access.forums_for_opening(user).filter(pk=report.forum_id).exists()
+    may_screen = access.works_in_forum(user, report.forum_id)
     context = {
         "report": report,
         "now": timezone.now(),
@@ -188,7 +177,9 @@ def _report_form_view(
 
 def _identify(user: User, report: ConcernReport, data: dict[str, Any]) -> None:
     with transaction.atomic():
-        services.concern_report_identify(actor=user, report=report, citizen=_citizen(user, data))
+        services.concern_report_identify(
+            actor=user, report=report, citizen=_citizen_by_cpr(user, data)
+        )
 
 
 @login_required

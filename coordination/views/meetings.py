@@ -102,7 +102,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     context = {
         "upcoming": upcoming,
         "past": past,
-        "may_schedule": access.forums_for_opening(user).exists(),
+        "may_schedule": access.works_in_a_forum(user),
     }
     return render(request, "coordination/meetings/meeting_list.html", context)
 
