@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -61,6 +62,13 @@ class MomentField(serializers.DateTimeField):
         if not 1900 <= moment.year <= 2199:
             self.fail("era")
         return moment
+
+
+def optional_pk(queryset: QuerySet[Any], **kwargs: Any) -> serializers.PrimaryKeyRelatedField[Any]:
+    """An id a body may leave out or send as null (None, then)."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=queryset, required=False, allow_null=True, default=None, **kwargs
+    )
 
 
 class CprOnlySerializer(serializers.Serializer[Any]):
@@ -250,9 +258,7 @@ class ParticipantCreateSerializer(serializers.Serializer[Any]):
         child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
     )
     valid_until = MomentField(required=False, allow_null=True, default=None)
-    contact_user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
-    )
+    contact_user = optional_pk(User.objects.filter(is_active=True))
 
 
 # --- Entries ------------------------------------------------------------------------------
@@ -294,25 +300,15 @@ class EntryCreateSerializer(serializers.Serializer[Any]):
         help_text=_("Participating units; empty means all participants."),
     )
     text = serializers.CharField()
-    consent = serializers.PrimaryKeyRelatedField(
-        queryset=Consent.objects.all(),
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("Required for consent-based legal bases."),
+    consent = optional_pk(
+        Consent.objects.all(), help_text=_("Required for consent-based legal bases.")
     )
-    deciding_professional = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True),
-        required=False,
-        allow_null=True,
-        default=None,
+    deciding_professional = optional_pk(
+        User.objects.filter(is_active=True),
         help_text=_("Required for sundhedsloven § 43, stk. 2, nr. 2."),
     )
-    unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.all(),
-        required=False,
-        allow_null=True,
-        default=None,
+    unit = optional_pk(
+        Unit.objects.all(),
         help_text=_("The unit you share for, when you take part through more than one."),
     )
 
@@ -348,23 +344,15 @@ class ContactCreateSerializer(serializers.Serializer[Any]):
     result = serializers.ChoiceField(choices=Contact.Result.choices)
     occurred_at = MomentField()
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
-    partner = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True),
-        required=False,
-        allow_null=True,
-        default=None,
+    partner = optional_pk(
+        User.objects.filter(is_active=True),
         help_text=_("The other person on the visit (a police + municipal pair)."),
     )
-    related_person = serializers.PrimaryKeyRelatedField(
-        queryset=RelatedPerson.objects.all(),
-        required=False,
-        allow_null=True,
-        default=None,
+    related_person = optional_pk(
+        RelatedPerson.objects.all(),
         help_text=_("When the contact was with a guardian or related person."),
     )
-    unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.all(), required=False, allow_null=True, default=None
-    )
+    unit = optional_pk(Unit.objects.all())
 
 
 # --- Actions ------------------------------------------------------------------------------

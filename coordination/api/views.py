@@ -33,6 +33,7 @@ from coordination import access, audit, policy, services
 from coordination.api import serializers as s
 from coordination.filters import AuditEventFilter, CaseFilter
 from coordination.models import AuditEvent, Case, Citizen, Entry, Forum, Notification
+from coordination.views.actions import _subject_case
 from coordination.views.cases import _record_case_view
 
 
@@ -278,17 +279,22 @@ class CaseViewSet(ApiViewSet):
             errors["citizen"] = [
                 _("Identify the citizen by CPR number first (POST /api/v1/citizens/lookup/).")
             ]
-        if not access.forums_for_opening(self.user).filter(pk=data["forum"].pk).exists():
-            errors["forum"] = [_("You cannot open cases in this forum.")]
-        elif (
-            not access.units_for_opening(self.user, data["forum"])
+        # A lead unit the caller may open cases with in the forum implies the forum is one
+        # they may open cases in: the forum is only asked about when the unit is refused.
+        if not (
+            access.units_for_opening(self.user, data["forum"])
             .filter(pk=data["lead_unit"].pk)
             .exists()
         ):
-            errors["lead_unit"] = [_("Choose one of your units that is a member of the forum.")]
+            if not access.forums_for_opening(self.user).filter(pk=data["forum"].pk).exists():
+                errors["forum"] = [_("You cannot open cases in this forum.")]
+            else:
+                errors["lead_unit"] = [_("Choose one of your units that is a member of the forum.")]
         if errors:
             raise ValidationError(errors)
         assert citizen is not None  # noqa: S101 (narrowing only)
+        # The new case holds the citizen, forum and coordinator it was opened with: what the
+        # serializer reads, without fetching the case again.
         case = services.case_open(
             actor=self.user,
             citizen=citizen,
@@ -297,7 +303,6 @@ class CaseViewSet(ApiViewSet):
             track=data["track"],
             age_override_reason=data["age_override_reason"],
         )
-        case = Case.objects.for_list().get(pk=case.pk)
         return Response(s.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
@@ -523,10 +528,9 @@ class NotificationViewSet(ApiViewSet):
         )
         citizens: list[int | None] = []
         for note in notes:
-            reminder = note.reminder
-            case = reminder.case or (reminder.action.case if reminder.action else None)
+            case = _subject_case(note)
             citizens.append(case.citizen_id if case is not None else None)
-            citizens.append(reminder.consent.citizen_id if reminder.consent else None)
+            citizens.append(note.reminder.consent.citizen_id if note.reminder.consent else None)
         audit.record_shown(
             self.user,
             audit.Action.LIST,
@@ -555,8 +559,8 @@ class AuditEventViewSet(ApiViewSet):
     def get_queryset(self) -> Any:
         return access.audit_events_for(self.user).for_log()
 
-    def _page(self, data: Any) -> Response:
-        filterset = AuditEventFilter(data, queryset=self.get_queryset())
+    def _page(self, data: Any, events: Any) -> Response:
+        filterset = AuditEventFilter(data, queryset=events)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         rows: list[AuditEvent] = self.page(filterset.qs)
@@ -587,7 +591,7 @@ class AuditEventViewSet(ApiViewSet):
     )
     def list(self, request: Request) -> Response:
         data = {k: request.query_params[k] for k in AUDIT_CRITERIA if k in request.query_params}
-        return self._page(data)
+        return self._page(data, self.get_queryset())
 
     @extend_schema(
         summary="The audit log of one citizen, by CPR number (auditors only)",
@@ -596,8 +600,8 @@ class AuditEventViewSet(ApiViewSet):
     )
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:
-        access.require_auditor(self.user, "audit_events")  # before the body is read
+        events = self.get_queryset()  # refuses anyone but an auditor before the body is read
         if not isinstance(request.data, dict) or not request.data.get("cpr"):
             raise ValidationError({"cpr": [_("This field is required.")]})
         data = {k: request.data[k] for k in (*AUDIT_CRITERIA, "cpr") if k in request.data}
-        return self._page(data)
+        return self._page(data, events)

@@ -7,7 +7,6 @@ Helpers here are imported by the test modules (as tests/conftest.py's fresh_cpr 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,12 +17,12 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Unit, User
 from coordination import services
 from coordination.models import ALL_CATEGORIES, Case
+from tests.security.conftest import later
 
 API = "/api/v1"
 # An id that exists nowhere: every API answer for it is the reference a real but invisible
@@ -129,10 +128,6 @@ def api_url(route: ApiRoute, world: CaseWorld | None) -> str:
 
 
 # --- Case worlds --------------------------------------------------------------------------
-
-
-def later(**delta: float) -> dt.datetime:
-    return timezone.now() + dt.timedelta(**delta)
 
 
 @dataclass(frozen=True)
