@@ -70,15 +70,11 @@ def _days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
 
 
-def _reminded(kind: str, subject: str) -> Exists:
+def _reminded(kind: str, subject: str, deadline: str) -> Exists:
+    """A reminder of `kind` is recorded for this `subject` row and its `deadline` field."""
     return Exists(
-        Reminder.objects.filter(
-            kind=kind, **{subject: OuterRef("pk")}, deadline=OuterRef(_DEADLINE[subject])
-        )
+        Reminder.objects.filter(kind=kind, **{subject: OuterRef("pk")}, deadline=OuterRef(deadline))
     )
-
-
-_DEADLINE = {"action": "due_at", "consent": "valid_until"}
 
 
 # --- Finding what is due -----------------------------------------------------------------
@@ -89,7 +85,7 @@ def _actions(kind: str, window: Q) -> QuerySet[Action]:
         Action.objects.filter(status__in=OPEN_ACTION)
         .filter(window)
         .exclude(case__status=Case.Status.CLOSED)
-        .filter(~_reminded(kind, "action"))
+        .filter(~_reminded(kind, "action", "due_at"))
     )
 
 
@@ -195,7 +191,7 @@ def _consent_reminders(now: dt.datetime) -> list[Reminder]:
     rows = (
         Consent.objects.filter(withdrawn_at__isnull=True, valid_until__isnull=False)
         .filter(valid_until__gt=now, valid_until__lte=now + lead)
-        .filter(~_reminded(Kind.CONSENT_EXPIRING, "consent"))
+        .filter(~_reminded(Kind.CONSENT_EXPIRING, "consent", "valid_until"))
         .values_list("pk", "valid_until", "recorded_by_id")
     )
     return [
@@ -261,14 +257,9 @@ def _concern_reminders(now: dt.datetime) -> list[Reminder]:
             Q(feedback_due_at__isnull=False, feedback_given_at__isnull=True),
         ),
     ):
-        reminded = Exists(
-            Reminder.objects.filter(
-                kind=kind, concern_report=OuterRef("pk"), deadline=OuterRef(field)
-            )
-        )
         rows = (
             ConcernReport.objects.filter(condition, **{f"{field}__lte": now + lead})
-            .filter(~reminded)
+            .filter(~_reminded(kind, "concern_report", field))
             .values_list("pk", field, "received_by_id", recipient or "recorded_by_id")
         )
         for pk, deadline, unit, person in rows.iterator(2000):
@@ -477,7 +468,7 @@ def _subject_reference(reminder: Reminder) -> str:
     return case.reference if case else ""
 
 
-def _link(reminder: Reminder) -> str:
+def _link() -> str:
     return settings.SITE_URL + reverse("coordination:notifications")
 
 
@@ -505,7 +496,7 @@ def notification_email(*, notification_id: int) -> bool:
                 "You have a new reminder in Samråd (%(reference)s).\n\nSee it here: %(link)s\n"
             ) % {
                 "reference": reference or "-",
-                "link": _link(reminder),
+                "link": _link(),
             }
         send_mail(subject.strip(), body, None, [note.user.email])
     except SAFE_TO_RETRY:
@@ -532,7 +523,7 @@ def digest_send(*, user_id: int, now: dt.datetime | None = None) -> int:
             send_mail(
                 _("Samråd: %(n)d new reminders") % {"n": count},
                 _("You have %(n)d new reminders in Samråd.\n\nSee them here: %(link)s\n")
-                % {"n": count, "link": settings.SITE_URL + reverse("coordination:notifications")},
+                % {"n": count, "link": _link()},
                 None,
                 [user.email],
             )
