@@ -300,19 +300,25 @@ class _Seeder:
             protected_address=spec.protected_address,
         )
         self.tally.created["citizens"] += 1
+        guardians = self._guardians(None, citizen, spec.guardians)
+        for case_spec in spec.cases:
+            self._case(citizen, case_spec, guardians, rng)
+
+    def _guardians(
+        self, actor: User | None, citizen: Citizen, specs: tuple[demo.GuardianSpec, ...]
+    ) -> list[RelatedPerson]:
         guardians = [
             services.related_person_add(
-                actor=None,
+                actor=actor,
                 citizen=citizen,
                 name=g.name,
                 relation=g.relation,
                 has_custody=g.has_custody,
             )
-            for g in spec.guardians
+            for g in specs
         ]
         self.tally.created["related persons"] += len(guardians)
-        for case_spec in spec.cases:
-            self._case(citizen, case_spec, guardians, rng)
+        return guardians
 
     def _case(
         self,
@@ -725,17 +731,7 @@ class _Story:
         unscreened, engaged, outreach, nominated = citizens
 
         # Nominated five weeks ago, accepted, visited twice, the parents reached, offers made.
-        guardians = [
-            services.related_person_add(
-                actor=ssp,
-                citizen=engaged,
-                name=g.name,
-                relation=g.relation,
-                has_custody=g.has_custody,
-            )
-            for g in demo.KK_ENGAGED_GUARDIANS
-        ]
-        self.tally.created["related persons"] += len(guardians)
+        guardians = self.seeder._guardians(ssp, engaged, demo.KK_ENGAGED_GUARDIANS)
         report = self._concern(
             "kk_engaged", forum, police, police_unit, engaged, self._ago(40, 7, 30)
         )
@@ -973,9 +969,9 @@ def _report(console: Console, tally: _Tally, password: str, elapsed: float, verb
     for forum_name, n in per_forum:
         counts.add_row(f"  Cases in {forum_name}", str(n))
     counts.add_row("Cases", str(Case.objects.count()))
-    counts.add_row("Contacts", str(Contact.objects.count()))
-    counts.add_row("Entries", str(Entry.objects.count()))
     for label, model in (
+        ("Contacts", Contact),
+        ("Entries", Entry),
         ("Concern reports", ConcernReport),
         ("Meetings", Meeting),
         ("Agenda items", AgendaItem),
