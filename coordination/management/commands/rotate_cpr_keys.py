@@ -26,10 +26,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from coordination import services
+from coordination.management.commands._progress import progress_bar
 from coordination.models import Citizen
 
 
@@ -55,14 +54,7 @@ class Command(BaseCommand):
         if options["chunk_size"] < 1:
             raise CommandError("--chunk-size must be a positive number.")
         keys = len(settings.CPR_ENCRYPTION_KEYS)
-        with Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as progress:
+        with progress_bar() as progress:
             task = progress.add_task(
                 "Checking CPR tokens" if dry_run else "Re-encrypting CPR numbers",
                 total=Citizen.objects.count(),

@@ -13,10 +13,9 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from coordination import seals
+from coordination.management.commands._progress import progress_bar
 from coordination.models import AuditEvent
 
 
@@ -28,17 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(stderr=True)
         total = AuditEvent.objects.count()
-        with Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=options["json"],
-        ) as progress:
+        with progress_bar(disable=options["json"]) as progress:
             task = progress.add_task("Verifying audit events", total=total)
             result = seals.audit_verify(progress=lambda n: progress.advance(task, n))
         if options["json"]:
