@@ -39,7 +39,6 @@ import json
 import os
 import random
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,8 +71,13 @@ from rich.table import Table  # noqa: E402
 
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Membership, Unit, User  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    Phases,
+    demo_database,
+    generation_table,
+    write_results,
+)
 from benchmarks.common import measure as common_measure  # noqa: E402
-from benchmarks.common import recreate_database  # noqa: E402
 from coordination import access, demo, policy, services  # noqa: E402
 from coordination.models import (  # noqa: E402
     ALL_CATEGORIES,
@@ -189,8 +193,6 @@ class Generator:
     forums: list[ForumPlan] = field(default_factory=list)
     worker: dict[int, User] = field(default_factory=dict)  # unit id -> a working member
     plans: list[CasePlan] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
     # Looked up before COPY starts: the connection can run no other query during a COPY.
     permissions: dict[str, int] = field(default_factory=dict)
     first_id: dict[str, int] = field(default_factory=dict)
@@ -358,6 +360,7 @@ class Generator:
                 case.opened_at,
                 case.closed_at,
                 "Forløbet er afsluttet." if case.closed_at else "",
+                "",  # closure_code: none (a code is for statistics, and optional)
             )
 
     def participant_rows(self, tick: Callable[[], None]) -> Iterator[tuple[Any, ...]]:
@@ -475,19 +478,8 @@ class Generator:
 
 def generate(cases: int, entries: int) -> dict[str, Any]:
     """Build the whole data set; returns timings (seconds) and row counts."""
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def phase(name: str, since: float) -> float:
-        timings[name] = round(time.perf_counter() - since, 2)
-        return time.perf_counter()
-
-    database = recreate_database("benchmarks.access")
-    mark = phase("drop and create database", started)
-    call_command("migrate", verbosity=0)
-    mark = phase("migrate", mark)
-    call_command("seed_demo", "--force", verbosity=0)
-    mark = phase("seed_demo", mark)
+    phases = Phases()
+    database = demo_database("benchmarks.access", phases)
 
     generator = Generator(
         cases=cases,
@@ -497,7 +489,7 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
     )
     generator.prepare()
     generator.plan()
-    mark = phase("plan cases and participants (Python)", mark)
+    phases.done("plan cases and participants (Python)")
 
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off")
@@ -544,6 +536,7 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
                 "opened_at",
                 "closed_at",
                 "closure_reason",
+                "closure_code",
             ],
             generator.case_rows,
             cases,
@@ -588,13 +581,13 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
         for name, model, fields, rows, total in steps:
             task = progress.add_task(name, total=total)
             counter = _Ticker(progress, task)
-            started_step = time.perf_counter()
+            phases.begin()
             counts[name] = copy_rows(model, fields, rows(counter))
             counter.flush()
-            timings[f"copy {name}"] = round(time.perf_counter() - started_step, 2)
+            phases.done(f"copy {name}")
         task = progress.add_task("entries", total=entries)
         counter = _Ticker(progress, task)
-        started_step = time.perf_counter()
+        phases.begin()
         counts["entries"] = copy_rows(
             Entry,
             [
@@ -614,16 +607,16 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
             generator.entry_rows(counter, audience),
         )
         counter.flush()
-        timings["copy entries"] = round(time.perf_counter() - started_step, 2)
+        phases.done("copy entries")
         task = progress.add_task("entry audience", total=len(audience))
         counter = _Ticker(progress, task)
-        started_step = time.perf_counter()
+        phases.begin()
         counts["entry audience"] = copy_rows(
             Entry.audience.through, ["id", "entry", "unit"], _ticking(audience, counter)
         )
         counter.flush()
-        timings["copy entry audience"] = round(time.perf_counter() - started_step, 2)
-    mark = time.perf_counter()
+        phases.done("copy entry audience")
+    phases.begin()
     models: list[type[Model]] = [
         Citizen,
         Case,
@@ -636,21 +629,21 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
         cursor.execute("SET synchronous_commit TO on")
-    mark = phase("reset sequences", mark)
+    phases.done("reset sequences")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
-    mark = phase("VACUUM (ANALYZE)", mark)
+    phases.done("VACUUM (ANALYZE)")
     verdict = verify_grants()
-    phase("manage.py verify_grants", mark)
-    seconds_total = round(time.perf_counter() - started, 1)
+    phases.done("manage.py verify_grants")
+    seconds_total = phases.total()
     data_seconds = round(
-        sum(v for k, v in timings.items() if k.startswith(("plan", "copy", "reset"))), 1
+        sum(v for k, v in phases.seconds.items() if k.startswith(("plan", "copy", "reset"))), 1
     )
     return {
         "database": database,
         "seconds_total": seconds_total,
         "seconds_data_generation": data_seconds,
-        "phases": timings,
+        "phases": phases.seconds,
         "rows": counts,
         "verify_grants": verdict,
     }
@@ -856,15 +849,7 @@ def run(rounds: int, warmup: int) -> dict[str, Any]:
 
 def report(outcome: dict[str, Any], generation: dict[str, Any] | None, explain: bool) -> None:
     if generation:
-        table = Table(title=f"Generation into {generation['database']}")
-        table.add_column("phase")
-        table.add_column("seconds", justify="right")
-        for name, seconds in generation["phases"].items():
-            table.add_row(name, f"{seconds:.1f}")
-        generated = generation["seconds_data_generation"]
-        table.add_row("[bold]data generation (plan + COPY)", f"{generated:.1f}")
-        table.add_row("[bold]total", f"{generation['seconds_total']:.1f}")
-        console.print(table)
+        console.print(generation_table(generation, "data generation (plan + COPY)"))
         console.print(
             "Rows: "
             + ", ".join(f"{name} {count:,}" for name, count in generation["rows"].items())
@@ -928,15 +913,7 @@ def main() -> None:
         generation = generate(args.cases, args.entries or args.cases * ENTRIES_PER_CASE)
     outcome = run(args.rounds, args.warmup)
     report(outcome, generation, explain=not args.no_explain)
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "generated_at": timezone.now().isoformat(),
-        "database": str(settings.DATABASES["default"]["NAME"]),
-        "generation": generation,
-        **outcome,
-    }
-    OUTPUT.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
-    console.print(f"Written: {OUTPUT}")
+    write_results(OUTPUT, generation, outcome, console)
 
 
 if __name__ == "__main__":

@@ -50,10 +50,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,7 +62,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -81,8 +78,14 @@ from rich.progress import (  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from accounts.models import Membership, Unit, User  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    Phases,
+    demo_database,
+    execute,
+    generation_table,
+    write_results,
+)
 from benchmarks.common import measure as common_measure  # noqa: E402
-from benchmarks.common import recreate_database  # noqa: E402
 from coordination import access, cpr, reports  # noqa: E402
 from coordination.filters import AuditEventFilter  # noqa: E402
 from coordination.models import AuditEvent, Case, Citizen  # noqa: E402
@@ -162,20 +165,6 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 # --- Database ----------------------------------------------------------------------------
-
-
-def execute(statement: str | sql.Composable, params: Any = None) -> None:
-    with connection.cursor() as cursor:
-        if isinstance(statement, sql.Composable):
-            statement = statement.as_string(connection.connection)
-        cursor.execute(statement, params)
-
-
-def scalar(statement: str, params: Any = None) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def drop_secondary_indexes() -> list[str]:
@@ -447,26 +436,15 @@ def calendar() -> tuple[dt.date, int]:
 
 def generate(events: int, keep_indexes: bool) -> dict[str, Any]:
     """Build the data set; returns timings (seconds), row count and sizes."""
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def phase(name: str, since: float) -> float:
-        timings[name] = round(time.perf_counter() - since, 2)
-        return time.perf_counter()
-
-    database = recreate_database("benchmarks.audit")
-    mark = phase("drop and create database", started)
-    call_command("migrate", verbosity=0)
-    mark = phase("migrate", mark)
-    call_command("seed_demo", "--force", verbosity=0)
-    mark = phase("seed_demo", mark)
+    phases = Phases()
+    database = demo_database("benchmarks.audit", phases)
     demo_events = AuditEvent.objects.count()
     params = generation_parameters(events)
     statement = INSERT_SQL.as_string(connection.connection)
     execute("SET synchronous_commit TO off")
     execute("SET maintenance_work_mem TO '1GB'")
     rebuild = [] if keep_indexes else drop_secondary_indexes()
-    mark = phase(f"drop {len(rebuild)} secondary indexes", mark)
+    phases.done(f"drop {len(rebuild)} secondary indexes")
     progress = Progress(
         TextColumn("[bold]{task.description:<34}"),
         BarColumn(),
@@ -482,18 +460,18 @@ def generate(events: int, keep_indexes: bool) -> dict[str, Any]:
             execute("SELECT setseed(%s)", [(lo // CHUNK % 1000) / 1000])  # reproducible
             execute(statement, {**params, "lo": lo, "hi": hi})
             progress.advance(task, hi - lo + 1)
-        mark = phase("insert events", mark)
+        phases.done("insert events")
         if rebuild:
             task = progress.add_task("build indexes", total=len(rebuild))
             for definition in rebuild:
                 execute(definition)
                 progress.advance(task)
-            mark = phase(f"build {len(rebuild)} secondary indexes", mark)
+            phases.done(f"build {len(rebuild)} secondary indexes")
     execute("SET synchronous_commit TO on")
     execute("VACUUM (ANALYZE)")
-    mark = phase("VACUUM (ANALYZE)", mark)
+    phases.done("VACUUM (ANALYZE)")
     rows = AuditEvent.objects.count()
-    phase("count", mark)
+    phases.done("count")
     generation_keys = ("drop ", "insert events", "build ")
     return {
         "database": database,
@@ -501,11 +479,11 @@ def generate(events: int, keep_indexes: bool) -> dict[str, Any]:
         "events_demo": demo_events,
         "rows": rows,
         "indexes_dropped_for_load": not keep_indexes,
-        "seconds_total": round(time.perf_counter() - started, 1),
+        "seconds_total": phases.total(),
         "seconds_data_generation": round(
-            sum(v for k, v in timings.items() if k.startswith(generation_keys)), 1
+            sum(v for k, v in phases.seconds.items() if k.startswith(generation_keys)), 1
         ),
-        "phases": timings,
+        "phases": phases.seconds,
         "distribution": {
             "calendar": [str(params["start"]), f"{params['workdays']} working days"],
             "skewed_actors": SKEWED_ACTORS,
@@ -687,15 +665,7 @@ def report(outcome: dict[str, Any], generation: dict[str, Any] | None, explain: 
             console.rule(f"EXPLAIN (ANALYZE, BUFFERS): {name}")
             console.print(plan, markup=False, highlight=False, soft_wrap=True)
     if generation:
-        table = Table(title=f"Generation into {generation['database']}")
-        table.add_column("phase")
-        table.add_column("seconds", justify="right")
-        for name, seconds in generation["phases"].items():
-            table.add_row(name, f"{seconds:.1f}")
-        generated = generation["seconds_data_generation"]
-        table.add_row("[bold]data generation (insert + indexes)", f"{generated:.1f}")
-        table.add_row("[bold]total", f"{generation['seconds_total']:.1f}")
-        console.print(table)
+        console.print(generation_table(generation, "data generation (insert + indexes)"))
     sizes = outcome["sizes"]
     console.print(
         f"{outcome['rows']:,} audit events; table {sizes['table']}, indexes {sizes['indexes']}, "
@@ -746,15 +716,7 @@ def main() -> None:
         generation = generate(args.events, args.keep_indexes)
     outcome = run(args.rounds, args.warmup, args.anomaly_rounds)
     report(outcome, generation, explain=not args.no_explain)
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "generated_at": timezone.now().isoformat(),
-        "database": str(settings.DATABASES["default"]["NAME"]),
-        "generation": generation,
-        **outcome,
-    }
-    OUTPUT.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
-    console.print(f"Written: {OUTPUT}")
+    write_results(OUTPUT, generation, outcome, console)
 
 
 if __name__ == "__main__":

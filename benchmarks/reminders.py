@@ -38,7 +38,6 @@ import argparse
 import cProfile
 import datetime as dt
 import io
-import json
 import os
 import pstats
 import statistics
@@ -55,7 +54,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -63,7 +61,13 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from accounts.models import Membership, User  # noqa: E402
-from benchmarks.common import recreate_database  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    Phases,
+    demo_database,
+    execute,
+    generation_table,
+    write_results,
+)
 from coordination import access, reminders, tasks  # noqa: E402
 from coordination.models import Action, Case, Reminder  # noqa: E402
 
@@ -100,11 +104,6 @@ FROM generate_series(1, %(n)s::int) AS i
 """  # noqa: S608 - table names from the models, values as parameters
 
 
-def execute(statement: str, params: Any = None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-
-
 def windows() -> tuple[dt.timedelta, dt.timedelta]:
     """How far ahead of `now` the due-soon window reaches, and how far back the span of
     single-reminder windows goes (before it, an action gets both escalations)."""
@@ -120,23 +119,12 @@ def _minute(moment: dt.datetime) -> str:
 def generate(actions: int, due: int, now: dt.datetime) -> dict[str, Any]:
     if not 0 < due <= actions:
         raise SystemExit("--due must be between 1 and --actions.")
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def phase(name: str, since: float) -> float:
-        timings[name] = round(time.perf_counter() - since, 2)
-        return time.perf_counter()
-
-    database = recreate_database("benchmarks.reminders")
-    mark = phase("drop and create database", started)
-    call_command("migrate", verbosity=0)
-    mark = phase("migrate", mark)
-    call_command("seed_demo", "--force", verbosity=0)
-    mark = phase("seed_demo", mark)
+    phases = Phases()
+    database = demo_database("benchmarks.reminders", phases)
     # What the demo has due is recorded now and counts as delivered long ago.
     baseline = reminders.reminders_scan(now=now, enqueue=False)
     Reminder.objects.update(state=Reminder.State.DELIVERED, delivered_at=now, enqueued_at=now)
-    mark = phase("baseline scan (the demo's own reminders)", mark)
+    phases.done("baseline scan (the demo's own reminders)")
 
     cases = list(
         Case.objects.exclude(status=Case.Status.CLOSED).order_by("pk").values_list("pk", flat=True)
@@ -171,9 +159,9 @@ def generate(actions: int, due: int, now: dt.datetime) -> dict[str, Any]:
     execute("SET synchronous_commit TO off")
     execute(INSERT_SQL, params)
     execute("SET synchronous_commit TO on")
-    mark = phase(f"insert {actions:,} actions (INSERT ... SELECT)", mark)
+    phases.done(f"insert {actions:,} actions (INSERT ... SELECT)")
     execute("VACUUM (ANALYZE)")
-    mark = phase("VACUUM (ANALYZE)", mark)
+    phases.done("VACUUM (ANALYZE)")
     open_actions = Action.objects.filter(status__in=reminders.OPEN_ACTION)
     return {
         "database": database,
@@ -186,8 +174,8 @@ def generate(actions: int, due: int, now: dt.datetime) -> dict[str, Any]:
         "due_range": [_minute(first_due - (due - 1) * step), _minute(first_due)],
         "later_range": [_minute(later_start), _minute(later_start + dt.timedelta(days=LATER_DAYS))],
         "baseline_reminders": baseline,
-        "seconds_total": round(time.perf_counter() - started, 1),
-        "phases": timings,
+        "seconds_total": phases.total(),
+        "phases": phases.seconds,
     }
 
 
@@ -322,13 +310,7 @@ def profile(now: dt.datetime, baseline_max: int, top: int = 25) -> str:
 
 def report(outcome: dict[str, Any], generation: dict[str, Any] | None) -> None:
     if generation:
-        table = Table(title=f"Generation into {generation['database']}")
-        table.add_column("phase")
-        table.add_column("seconds", justify="right")
-        for name, seconds in generation["phases"].items():
-            table.add_row(name, f"{seconds:.2f}")
-        table.add_row("[bold]total", f"{generation['seconds_total']:.1f}")
-        console.print(table)
+        console.print(generation_table(generation, digits=2))
         console.print(
             f"{generation['actions_open_total']:,} open actions on {generation['open_cases']} "
             f"open cases, {generation['responsible_people']} responsible people; "
@@ -393,15 +375,7 @@ def main() -> None:
         console.print(
             profile(now, outcome["baseline_max_reminder_id"]), markup=False, highlight=False
         )
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "generated_at": timezone.now().isoformat(),
-        "database": str(settings.DATABASES["default"]["NAME"]),
-        "generation": generation,
-        **outcome,
-    }
-    OUTPUT.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
-    console.print(f"Written: {OUTPUT}")
+    write_results(OUTPUT, generation, outcome, console)
 
 
 if __name__ == "__main__":

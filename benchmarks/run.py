@@ -45,6 +45,7 @@ from rich.progress import track  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from benchmarks.common import count_queries  # noqa: E402
 from coordination import access, audit  # noqa: E402
 from coordination.models import AuditEvent  # noqa: E402
 
@@ -55,21 +56,14 @@ TARGET_AUDIT_RATIO = 0.85
 
 
 def measure(name: str, request: Callable[[], object]) -> tuple[str, float, float, int]:
-    queries: list[str] = []
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        request()
+    _, queries = count_queries(request)
     timings = []
     for _ in track(range(ROUNDS), description=name, transient=True):
         start = time.perf_counter()
         request()
         timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
-    return name, statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries)
+    return name, statistics.median(timings), timings[int(len(timings) * 0.95) - 1], queries
 
 
 def _no_insert(events: list[AuditEvent]) -> None:
@@ -87,18 +81,6 @@ def _auditing(mode: str) -> contextlib.AbstractContextManager[object]:
     return contextlib.nullcontext()
 
 
-def _queries(request: Callable[[], object]) -> int:
-    seen: list[str] = []
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        request()
-    return len(seen)
-
-
 def audit_overhead(request: Callable[[], object]) -> dict[str, Any]:
     """Throughput of `request` with auditing on and off, in interleaved blocks (ABBA order)."""
     per_block = max(1, ROUNDS // AUDIT_BLOCKS)
@@ -107,7 +89,7 @@ def audit_overhead(request: Callable[[], object]) -> dict[str, Any]:
     for mode in ("on", "off"):  # warm-up, query count, and proof that "off" writes nothing
         before = _last_event_id()
         with _auditing(mode):
-            queries[mode] = _queries(request)
+            _, queries[mode] = count_queries(request)
         inserted[mode] = _last_event_id() - before
     if inserted["on"] < 1 or inserted["off"] != 0:
         raise SystemExit(f"Audit on/off not as expected: events written per request {inserted}")
