@@ -368,6 +368,22 @@ def participants_for(user: User, case: Case) -> QuerySet[CaseParticipant]:
     )
 
 
+def get_participant(user: User, case: Case, pk: int) -> CaseParticipant:
+    """A current participant of `case` (already checked with get_case): 404, audited, if it
+    is not one of the case's."""
+    participant = participants_for(user, case).filter(pk=pk).first() if _is_id(pk) else None
+    if participant is None:
+        audit.record(
+            actor=user,
+            action=audit.Action.VIEW,
+            outcome=audit.Outcome.DENIED,
+            case_id=case.pk,
+            detail={"object_type": "coordination.caseparticipant", "object_id": str(pk)},
+        )
+        raise Http404
+    return participant
+
+
 def consents_for(user: User, case: Case) -> QuerySet[Consent]:
     """The consents of the case's citizen to the case's forum, for participants of the case
     (a consent to another forum's cooperation is not theirs to see)."""

@@ -385,16 +385,7 @@ class ParticipantViewSet(CaseContentViewSet):
     )
     def destroy(self, request: Request, case_pk: int, pk: int) -> Response:
         case = self.case(access.CaseAction.MANAGE)
-        participant = access.participants_for(self.user, case).filter(pk=pk).first()
-        if participant is None:
-            audit.record(
-                actor=self.user,
-                action=audit.Action.VIEW,
-                outcome=audit.Outcome.DENIED,
-                case_id=case.pk,
-                detail={"object_type": "coordination.caseparticipant", "object_id": str(pk)},
-            )
-            raise Http404
+        participant = access.get_participant(self.user, case, pk)
         services.participant_end(actor=self.user, participant=participant)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -341,7 +341,7 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
 def participant_end(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
     user = _user(request)
     case = access.get_case(user, pk, access.CaseAction.MANAGE)
-    participant = get_object_or_404(access.participants_for(user, case), pk=participant_pk)
+    participant = access.get_participant(user, case, participant_pk)
     try:
         services.participant_end(actor=user, participant=participant)
     except ValidationError as error:
