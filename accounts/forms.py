@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coordination.forms import StyledForm
+from coordination.forms.base import StyledForm
 
 
 class TokenForm(StyledForm):

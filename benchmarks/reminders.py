@@ -18,7 +18,7 @@ round records are deleted, and the table vacuumed, before the next):
 
     enqueue=False   the scan that records the reminders: exactly --due must be recorded;
     enqueue=True    the same with the delivery enqueued after commit, with
-                    `tasks.deliver_reminders.delay` patched to a counter (no broker): exactly
+                    `reminders.enqueue_delivery` patched to a counter (no broker): exactly
                     --due reminder ids in batches of reminders.BATCH;
 
 and, after each, a second scan at the same moment, which must record (and enqueue) nothing.
@@ -68,7 +68,7 @@ from benchmarks.common import (  # noqa: E402
     generation_table,
     write_results,
 )
-from coordination import access, reminders, tasks  # noqa: E402
+from coordination import access, reminders  # noqa: E402
 from coordination.models import Action, Case, Reminder  # noqa: E402
 
 DEFAULT_ACTIONS = 100_000
@@ -209,7 +209,7 @@ class Scan:
         finders = tuple(self._timed(f) for f in reminders.FINDERS)
         with (
             mock.patch.object(reminders, "FINDERS", finders),
-            mock.patch.object(tasks.deliver_reminders, "delay", side_effect=self.batches.append),
+            mock.patch.object(reminders, "enqueue_delivery", side_effect=self.batches.append),
             connection.execute_wrapper(count),
         ):
             start = time.perf_counter()
@@ -300,7 +300,7 @@ def run(now: dt.datetime, due: int, rounds: int) -> dict[str, Any]:
 def profile(now: dt.datetime, baseline_max: int, top: int = 25) -> str:
     reset(baseline_max)
     profiler = cProfile.Profile()
-    with mock.patch.object(tasks.deliver_reminders, "delay"):
+    with mock.patch.object(reminders, "enqueue_delivery"):
         profiler.runcall(reminders.reminders_scan, now=now, enqueue=True)
     reset(baseline_max)
     text = io.StringIO()

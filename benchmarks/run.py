@@ -7,7 +7,7 @@ the number of SQL queries per request. Later issues add their own scenarios here
 Audit overhead (issue 4): the same case page with auditing on and off, on the same data, in
 interleaved blocks of requests (on, off, off, on, on, off, ...) so that machine noise falls on
 both alike; reported as requests per second for each and the ratio on/off (target >= 0.85).
-"Off" exists only inside this process: `coordination.audit._insert` (signing and the bulk
+"Off" exists only inside this process: `coordination.audit.insert_events` (signing and the bulk
 insert of the request's events by `AuditMiddleware`) is patched to a no-op with
 unittest.mock for the off blocks. The view still builds its event objects, as it must.
 
@@ -75,9 +75,9 @@ def _last_event_id() -> int:
 
 
 def _auditing(mode: str) -> contextlib.AbstractContextManager[object]:
-    """Nothing for "on"; for "off", `audit._insert` patched to a no-op (this process only)."""
+    """Nothing for "on"; for "off", `audit.insert_events` patched to a no-op (this process only)."""
     if mode == "off":
-        return mock.patch.object(audit, "_insert", _no_insert)
+        return mock.patch.object(audit, "insert_events", _no_insert)
     return contextlib.nullcontext()
 
 

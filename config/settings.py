@@ -140,7 +140,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         _db["NAME"] = str(BASE_DIR / _name)
         (BASE_DIR / _name).parent.mkdir(parents=True, exist_ok=True)
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT made filtered counts 5x slower on our data (DESIGN.md).
+    # PostgreSQL's JIT made filtered counts 5x slower on our data (architecture.md).
     _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     raise ImproperlyConfigured(f"Unsupported database engine: {_db['ENGINE']}")
@@ -349,12 +349,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded default: a broker that needs no server (kombu's filesystem transport).
     _queue_dir = BASE_DIR / "var" / "celery" / "queue"
     _processed_dir = BASE_DIR / "var" / "celery" / "processed"
-    for _dir in (_queue_dir, _processed_dir):
+    # The exchange tables; kombu's default is "control" in the working directory.
+    _control_dir = BASE_DIR / "var" / "celery" / "control"
+    for _dir in (_queue_dir, _processed_dir, _control_dir):
         _dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True
@@ -403,7 +406,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {"cpr": env.str("API_CPR_THROTTLE_RATE", default="30/minute")},
-    # JSON everywhere (API.md); no browsable API, whose forms would list every user.
+    # JSON everywhere (docs/api.md); no browsable API, whose forms would list every user.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Services raise Django's ValidationError by field; the API answers {"field": [...]}.
@@ -430,7 +433,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # One name per vocabulary of DESIGN.md/LEGAL.md, wherever a field uses it.
+    # One name per vocabulary of architecture.md and sharing-rules.md, wherever a field uses it.
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "coordination.models.choices.Category",
         "LegalBasisEnum": "coordination.models.choices.LegalBasis",

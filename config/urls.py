@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from coordination.views.cases import healthz
+from coordination.views.health import healthz
 
 handler404 = "coordination.api.exceptions.not_found"
 

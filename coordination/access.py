@@ -2,7 +2,7 @@
 
 Case access comes from django-guardian object permissions held by the participating units'
 groups (or, for emergency access, by one user). Those rows are derived from CaseParticipant
-by `services._grants_sync`, carry the participation's validity, and are checked against
+by `services.participants.grants_sync`, carry the participation's validity, and are checked against
 the user's current membership and role, so leaving a unit ends access at once. Entry
 visibility is one compiled filter: case participation, audience, the policy table
 (coordination/policy.py) and consent. Something a user cannot see does not exist for them
@@ -69,7 +69,7 @@ _R = Membership.Role
 _P = CaseParticipant.Role
 
 # Membership roles that may act on case content. Statistics users, auditors and system
-# administrators see no case content here (LEGAL.md 3: aggregates only; the audit log only).
+# administrators see no case content here (sharing-rules.md 3: aggregates only; the audit log only).
 MEMBER_ROLES: dict[CaseAction, frozenset[str]] = {
     CaseAction.VIEW: frozenset({_R.COORDINATOR, _R.CASEWORKER, _R.CONTACT, _R.READ_ONLY}),
     CaseAction.LOG_CONTACT: frozenset({_R.COORDINATOR, _R.CASEWORKER, _R.CONTACT}),
@@ -78,14 +78,19 @@ MEMBER_ROLES: dict[CaseAction, frozenset[str]] = {
     CaseAction.CLOSE: frozenset({_R.COORDINATOR, _R.CASEWORKER}),
 }
 
-# Participant roles of the user's unit on the case that allow each action. The guardian
-# rows encode the same (services.ROLE_PERMISSIONS); verify_grants checks they agree.
+# The case actions each participant role carries: the one table both the guardian rows
+# (services.participants.expected_grants) and the participation filter below read;
+# `manage.py verify_grants` checks the rows agree with it.
+ROLE_ACTIONS: dict[str, frozenset[CaseAction]] = {
+    _P.LEAD: frozenset(CaseAction),
+    _P.PARTICIPANT: frozenset({CaseAction.VIEW, CaseAction.LOG_CONTACT, CaseAction.ADD_ENTRY}),
+    _P.INFORMED: frozenset({CaseAction.VIEW}),
+}
+
+# The same table read the other way: the participant roles that allow each action.
 PARTICIPANT_ROLES: dict[CaseAction, frozenset[str]] = {
-    CaseAction.VIEW: frozenset({_P.LEAD, _P.PARTICIPANT, _P.INFORMED}),
-    CaseAction.LOG_CONTACT: frozenset({_P.LEAD, _P.PARTICIPANT}),
-    CaseAction.ADD_ENTRY: frozenset({_P.LEAD, _P.PARTICIPANT}),
-    CaseAction.MANAGE: frozenset({_P.LEAD}),
-    CaseAction.CLOSE: frozenset({_P.LEAD}),
+    action: frozenset(role for role, actions in ROLE_ACTIONS.items() if action in actions)
+    for action in CaseAction
 }
 
 # Actions that change a case: refused once the case is closed.
@@ -104,7 +109,7 @@ OPEN_CASE_ROLES = frozenset({_R.COORDINATOR, _R.CASEWORKER, _R.CONTACT})
 EMERGENCY_ROLES = frozenset({_R.COORDINATOR, _R.CASEWORKER})
 EMERGENCY_REVIEW_ROLES = frozenset({_R.COORDINATOR})
 
-# Who reads the audit log (LEGAL.md 5): auditors. They see the log, never case content, and
+# Who reads the audit log (sharing-rules.md 5): auditors. They see the log, never case content, and
 # system administrators do not see the log (separation of duties).
 AUDIT_ROLES = frozenset({_R.AUDITOR})
 
@@ -119,6 +124,33 @@ def _is_id(pk: Any) -> bool:
 
 def _is_active_user(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _refused(
+    user: User,
+    label: str = "",
+    pk: object = None,
+    *,
+    obj: Model | None = None,
+    action: str = audit.Action.VIEW,
+    case_id: int | None = None,
+    **detail: object,
+) -> None:
+    """Log a refused access (a 404 or a 403): to `obj`, or else to the object `label` (a
+    model's label) with id `pk`, when there is one. Every refusal here goes through this."""
+    about: dict[str, object] = {}
+    if obj is None:
+        about["object_type"] = label
+        if pk is not None:
+            about["object_id"] = str(pk)
+    audit.record(
+        actor=user,
+        action=action,
+        obj=obj,
+        case_id=case_id,
+        outcome=audit.Outcome.DENIED,
+        detail=about | detail,
+    )
 
 
 def _valid_now() -> Q:
@@ -139,7 +171,7 @@ def participations_for(user: User, action: CaseAction) -> QuerySet[CaseParticipa
             role__in=PARTICIPANT_ROLES[action],
         )
         .filter(Q(emergency=False) | Q(contact_user=user))
-        # LEGAL.md 2, rule 1: only while the unit is a member of the case's forum.
+        # sharing-rules.md 2, rule 1: only while the unit is a member of the case's forum.
         .filter(
             Exists(
                 Forum.member_units.through.objects.filter(
@@ -186,7 +218,7 @@ def _grant_condition(user: User, action: CaseAction) -> Q:
         permission=_permission(action),
         group__unit__memberships__user=user,
         group__unit__memberships__role__in=MEMBER_ROLES[action],
-        group__unit__forums=OuterRef("forum"),  # LEGAL.md 2, rule 1
+        group__unit__forums=OuterRef("forum"),  # sharing-rules.md 2, rule 1
     ).exclude(group__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
     personal_grants = CaseUserObjectPermission.objects.filter(
         _valid_now(),
@@ -221,7 +253,7 @@ def held_actions(user: User, case_pk: int) -> set[str]:
             _valid_now(),
             content_object_id=case_pk,
             group__unit__memberships__user=user,
-            group__unit__forums__cases=case_pk,  # LEGAL.md 2, rule 1
+            group__unit__forums__cases=case_pk,  # sharing-rules.md 2, rule 1
         )
         .exclude(group__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
         .values_list("permission__codename", "group__unit__memberships__role")
@@ -253,25 +285,14 @@ def get_case(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Case:
         else None
     )
     if case is None:
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.case", "object_id": str(pk)},
-        )
+        _refused(user, "coordination.case", pk)
         raise Http404
     for each in CaseAction:
         allowed = each in held and not (each in WRITE_ACTIONS and case.status == Case.Status.CLOSED)
         setattr(case, f"can_{each.value}", allowed)
     case._viewable_by = user.pk  # type: ignore[attr-defined]
     if not getattr(case, f"can_{action.value}"):
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            obj=case,
-            outcome=audit.Outcome.DENIED,
-            detail={"refused": action.value},
-        )
+        _refused(user, obj=case, refused=action.value)
         raise PermissionDenied
     return case
 
@@ -309,7 +330,7 @@ def _entry_visible_to(participation: CaseParticipant) -> Q:
     now = timezone.now()
     named = Q(Exists(Entry.audience.through.objects.filter(entry=OuterRef("pk"), unit=unit)))
     addressed = Q(audience_all=True) | named
-    # LEGAL.md 3: some unit types see some categories only when the author named them.
+    # sharing-rules.md 3: some unit types see some categories only when the author named them.
     by_default = policy.DEFAULT_CATEGORIES.get(unit.unit_type)
     category_rule = Q() if by_default is None else Q(category__in=by_default) | named
     # The categories this participation may receive at all.
@@ -373,13 +394,7 @@ def get_participant(user: User, case: Case, pk: int) -> CaseParticipant:
     is not one of the case's."""
     participant = participants_for(user, case).filter(pk=pk).first() if _is_id(pk) else None
     if participant is None:
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            case_id=case.pk,
-            detail={"object_type": "coordination.caseparticipant", "object_id": str(pk)},
-        )
+        _refused(user, "coordination.caseparticipant", pk, case_id=case.pk)
         raise Http404
     return participant
 
@@ -491,7 +506,8 @@ def audience_units(case: Case) -> QuerySet[Unit]:
 
 
 def participant_candidates(case: Case) -> QuerySet[Unit]:
-    """Units that may still be added to `case`: forum members the law admits (LEGAL.md 2)."""
+    """Units that may still be added to `case`: forum members the law admits
+    (sharing-rules.md 2)."""
     taking_part = CaseParticipant.objects.active().filter(case=case, emergency=False).values("unit")
     admitted = [t for t in Unit.Type if policy.may_take_part(case.forum.effort_type, t)]
     return case.forum.member_units.exclude(pk__in=taking_part).filter(unit_type__in=admitted)
@@ -505,7 +521,7 @@ def consent_scope_units(case: Case) -> QuerySet[Unit]:
 
 def health_professionals(case: Case) -> QuerySet[User]:
     """Who may decide a SUL43_2_2 disclosure on `case`: members of a participating health
-    unit (LEGAL.md 1: the health professional decides)."""
+    unit (sharing-rules.md 1: the health professional decides)."""
     return User.objects.filter(
         is_active=True,
         memberships__unit__unit_type__in=policy.HEALTH_PROFESSIONAL_UNITS,
@@ -569,12 +585,7 @@ def get_consent(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> tu
     allowing = visible.filter(_grant_condition(user, action)).first() if consent else None
     case_pk = allowing.pk if allowing is not None else visible.values_list("pk", flat=True).first()
     if consent is None or case_pk is None:
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.consent", "object_id": str(pk)},
-        )
+        _refused(user, "coordination.consent", pk)
         raise Http404
     return consent, get_case(user, case_pk, action)
 
@@ -596,12 +607,7 @@ def may_register_citizens(user: User) -> bool:
 def require_citizen_register(user: User, what: str) -> None:
     """Refuse (403, audited) anyone who may not register or look up citizens."""
     if not may_register_citizens(user):
-        audit.record(
-            actor=user,
-            action=audit.Action.SEARCH,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.citizen", "view": what},
-        )
+        _refused(user, "coordination.citizen", action=audit.Action.SEARCH, view=what)
         raise PermissionDenied
 
 
@@ -636,12 +642,7 @@ def may_audit(user: User) -> bool:
 def require_auditor(user: User, what: str) -> None:
     """Refuse (403, audited) anyone but an auditor; `what` names the page for the log."""
     if not may_audit(user):
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "audit_log", "view": what},
-        )
+        _refused(user, "audit_log", view=what)
         raise PermissionDenied
 
 
@@ -689,12 +690,7 @@ def get_action(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Act
         else None
     )
     if found is None:
-        audit.record(
-            actor=user,
-            action=audit.Action.VIEW,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": "coordination.action", "object_id": str(pk)},
-        )
+        _refused(user, "coordination.action", pk)
         raise Http404
     found.case = get_case(user, found.case_id, action)
     return found
@@ -729,19 +725,6 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     )
 
 
-def _refused(
-    user: User, label: str, pk: object, *, obj: Model | None = None, **detail: object
-) -> None:
-    """Log a refused access (404 or 403) to the object `label` `pk` (the model's label)."""
-    audit.record(
-        actor=user,
-        action=audit.Action.VIEW,
-        obj=obj,
-        outcome=audit.Outcome.DENIED,
-        detail=({} if obj else {"object_type": label, "object_id": str(pk)}) | detail,
-    )
-
-
 # --- Workflows: intake, meetings, outreach, referrals, incidents, outcomes ------------------
 #
 # A forum's intake queue and meetings belong to the forum: its member units (working
@@ -767,12 +750,7 @@ def require_forum_work(user: User, *, object_type: str, view: str) -> None:
     """Refuse (403, audited) anyone who works in no forum: recording a concern and
     scheduling a meeting take a working member of some forum's member unit."""
     if not works_in_a_forum(user):
-        audit.record(
-            actor=user,
-            action=audit.Action.CREATE,
-            outcome=audit.Outcome.DENIED,
-            detail={"object_type": object_type, "view": view},
-        )
+        _refused(user, object_type, action=audit.Action.CREATE, view=view)
         raise PermissionDenied
 
 
@@ -896,7 +874,7 @@ def outcomes_for(user: User, case: Case) -> QuerySet[OutcomeSnapshot]:
 
 def categories_seen(user: User, case: Case) -> set[str]:
     """The information categories the user receives on a case: what their participations
-    take, less what their unit types see only when named (LEGAL.md 3)."""
+    take, less what their unit types see only when named (sharing-rules.md 3)."""
     seen: set[str] = set()
     for participation in (
         participations_for(user, CaseAction.VIEW).filter(case=case).select_related("unit")

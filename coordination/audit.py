@@ -103,7 +103,8 @@ def _normalised_ip(ip: str | None) -> str | None:
     return clean_ipv6_address(ip) if ":" in ip else ip
 
 
-def _insert(events: list[AuditEvent]) -> None:
+def insert_events(events: list[AuditEvent]) -> None:
+    """Sign and insert events now, in one statement (the middleware's batch, a write's event)."""
     for event in events:
         event.digest = event_digest(event)
     AuditEvent.objects.bulk_create(events)
@@ -171,7 +172,7 @@ def build_event(
 def write_event(**kwargs: Any) -> AuditEvent:
     """Insert one event now: for writes, inside the service's own transaction."""
     event = build_event(**kwargs)
-    _insert([event])
+    insert_events([event])
     return event
 
 
@@ -183,7 +184,7 @@ def record(**kwargs: Any) -> None:
 def record_many(events: list[AuditEvent]) -> None:
     context = _current.get()
     if context is None:
-        _insert(events)
+        insert_events(events)
     else:
         context.pending.extend(events)
 
@@ -241,7 +242,7 @@ class AuditMiddleware:
             response = self.get_response(request)
             if context.pending:
                 try:
-                    _insert(context.pending)
+                    insert_events(context.pending)
                 except DatabaseError:
                     # Never show what we could not log. The reason goes to the server log;
                     # the event itself carries personal references, so it is not logged.

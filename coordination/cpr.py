@@ -89,6 +89,12 @@ def _first(key: str) -> Fernet:
     return Fernet(key.encode())
 
 
+def forget_keys() -> None:
+    """Drop the cached Fernet objects (after the keys in the settings changed, in tests)."""
+    _fernet.cache_clear()
+    _first.cache_clear()
+
+
 def rekeyed(token: str) -> str | None:
     """`token` re-encrypted under the first (newest) key, or None if it already is.
 

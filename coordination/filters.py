@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from coordination import access
-from coordination.forms import CprField, StyledForm
+from coordination.forms.base import CprField, StyledForm
 from coordination.models import AuditEvent, Case, Citizen, Forum
-from coordination.querysets import _REFERENCE_RE
+from coordination.querysets import REFERENCE_RE
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -83,7 +83,7 @@ class CaseReferenceField(forms.CharField):
         text = (super().to_python(value) or "").strip()
         if not text:
             return None
-        match = _REFERENCE_RE.match(text) if len(text) <= 20 else None
+        match = REFERENCE_RE.match(text) if len(text) <= 20 else None
         if not match:
             raise ValidationError(_("Give a case reference such as SAG-000042."), code="invalid")
         return int(match.group(1))

@@ -1,10 +1,10 @@
-"""The information-sharing rules of LEGAL.md, as data.
+"""The information-sharing rules of sharing-rules.md, as data.
 
 This module is meant to be read by a municipality's lawyer: each table below mirrors a
-section of LEGAL.md, and nothing else in the code decides these questions. access.py and
+section of sharing-rules.md, and nothing else in the code decides these questions. access.py and
 services.py compile these tables into queryset filters and validations.
 
-Local policy (marked "local" in LEGAL.md) lives on the Forum rows (age bands, member units);
+Local policy (marked "local" in sharing-rules.md) lives on the Forum rows (age bands, member units);
 the law lives here.
 """
 
@@ -32,17 +32,17 @@ POLICE = frozenset({U.POLICE_PREVENTION, U.POLICE_LOCAL})
 # (retsplejeloven § 115, stk. 2, 2. pkt.: no use for the investigation of criminal cases).
 INVESTIGATION = frozenset({U.POLICE_INVESTIGATION})
 
-# Where a forum rests on consent (Exit), the consent must be written (LEGAL.md 2).
+# Where a forum rests on consent (Exit), the consent must be written (sharing-rules.md 2).
 WRITTEN_CONSENT_FORMS = frozenset({"written"})
 
-# Bases that rest on a consent record (LEGAL.md 1, 4).
+# Bases that rest on a consent record (sharing-rules.md 1, 4).
 CONSENT_BASES = frozenset({B.CONSENT, B.SUL43_CONSENT})
-# Health-law bases: health information outside PSP travels on these only (LEGAL.md 3).
+# Health-law bases: health information outside PSP travels on these only (sharing-rules.md 3).
 HEALTH_BASES = frozenset({B.SUL43_CONSENT, B.SUL43_2_2})
 KSP_BASES = frozenset({B.RPL115_KSP_A, B.RPL115_KSP_B, B.RPL115_KSP_C})
 
 
-# --- LEGAL.md 2: who may take part in which forum -------------------------------------
+# --- sharing-rules.md 2: who may take part in which forum -------------------------------------
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def participant_bases(effort_type: str) -> frozenset[str]:
     return FORUM_RULES[effort_type].bases | {B.CONSENT}
 
 
-# --- LEGAL.md 3: who may see which category --------------------------------------------
+# --- sharing-rules.md 3: who may see which category --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def share_bases(effort_type: str, author_type: str, category: str) -> frozenset[
     return frozenset()
 
 
-# Recipients that see some categories only when the author named their unit (LEGAL.md 3).
+# Recipients that see some categories only when the author named their unit (sharing-rules.md 3).
 # unit type -> categories it receives by default; anything else only when named.
 DEFAULT_CATEGORIES: dict[str, frozenset[str]] = {
     U.JOBCENTER: frozenset({C.EMPLOYMENT, C.IDENTITY, C.GENERAL}),
@@ -201,7 +201,7 @@ DEFAULT_CATEGORIES: dict[str, frozenset[str]] = {
 # The duty to notify goes to child welfare only.
 UNDERRETNING_RECIPIENTS = frozenset({U.FAMILY_SERVICES})
 
-# Bases that oblige someone to tell the citizen afterwards (LEGAL.md 1: SUL43_2_2).
+# Bases that oblige someone to tell the citizen afterwards (sharing-rules.md 1: SUL43_2_2).
 INFORM_PATIENT_BASES = frozenset({B.SUL43_2_2})
 # Who may decide a SUL43_2_2 disclosure: a health professional's unit.
 HEALTH_PROFESSIONAL_UNITS = frozenset({U.PSYCHIATRY})
@@ -231,7 +231,7 @@ def recipient_refusal(
 
 
 def access_purpose(effort_type: str, *, emergency: bool = False) -> str:
-    """The purpose recorded with each access to a case (LEGAL.md 3: a police user's purpose
+    """The purpose recorded with each access to a case (sharing-rules.md 3: a police user's purpose
     is recorded with each access; we record it for everyone). Codes, not prose, so that the
     audit log can be filtered by them."""
     return f"{'emergency' if emergency else 'prevention'}:{effort_type}"

@@ -9,10 +9,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from coordination import cpr
+
 if TYPE_CHECKING:
     import datetime as dt
 
-_REFERENCE_RE = re.compile(r"^(?:SAG-?)?0*(\d{1,9})$", re.IGNORECASE)
+# A case reference as people type it: SAG-000042, SAG42 or 42.
+REFERENCE_RE = re.compile(r"^(?:SAG-?)?0*(\d{1,9})$", re.IGNORECASE)
 
 
 class CaseQuerySet(models.QuerySet[Any]):
@@ -27,7 +30,7 @@ class CaseQuerySet(models.QuerySet[Any]):
         text = (text or "").strip()
         if not text:
             return self
-        match = _REFERENCE_RE.match(text)
+        match = REFERENCE_RE.match(text)
         if match:
             return self.filter(pk=int(match.group(1)))
         condition = Q()
@@ -57,8 +60,6 @@ class ContactQuerySet(models.QuerySet[Any]):
 class CitizenQuerySet(models.QuerySet[Any]):
     def by_cpr(self, digits: str) -> CitizenQuerySet:
         """Exact match on the keyed blind index; `digits` must already be normalised."""
-        from coordination import cpr
-
         return self.filter(cpr_index=cpr.blind_index(digits))
 
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Membership, User
+from config.celery import app as celery_app
 from coordination import audit, workflows
 from coordination.models import (
     Action,
@@ -60,6 +61,8 @@ SAFE_TO_RETRY = (
 # One scan at a time on PostgreSQL (an advisory lock for the scan's transaction), so that
 # overlapping beat runs neither double-enqueue nor miscount what they recorded.
 SCAN_LOCK = 0x5A4D_7244
+# The Celery task that delivers a batch of reminders (coordination.tasks).
+DELIVERY_TASK = "coordination.tasks.deliver_reminders"
 
 
 def _hours(n: int) -> dt.timedelta:
@@ -173,7 +176,7 @@ def _open_cases() -> Any:
 
 
 def _review_reminders(now: dt.datetime) -> list[Reminder]:
-    """Open cases whose review date (a date: LEGAL.md 6) comes within the lead time."""
+    """Open cases whose review date (a date: sharing-rules.md 6) comes within the lead time."""
     last_day = timezone.localtime(now + _days(settings.REMINDER_REVIEW_LEAD_DAYS)).date()
     rows = (
         _open_cases()
@@ -210,7 +213,7 @@ def _birthday(born: dt.date, age: int) -> dt.date:
 
 def _age_band_reminders(now: dt.datetime) -> list[Reminder]:
     """Open cases whose citizen turns older than the forum's band within the lead time
-    (LEGAL.md 6: ageing out of the band starts the retention countdown)."""
+    (sharing-rules.md 6: ageing out of the band starts the retention countdown)."""
     lead = _days(settings.REMINDER_AGE_BAND_LEAD_DAYS)
     horizon = timezone.localtime(now + lead).date() + dt.timedelta(days=1)  # a day's slack
     # Only citizens born early enough to leave their forum's band by the horizon (in SQL);
@@ -349,16 +352,20 @@ def _enqueue_pending(now: dt.datetime) -> None:
     Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
 
     def send() -> None:
-        from coordination.tasks import deliver_reminders
-
         for start in range(0, len(ids), BATCH):
             try:
-                deliver_reminders.delay(ids[start : start + BATCH])
+                enqueue_delivery(ids[start : start + BATCH])
             except Exception:  # noqa: BLE001 - the broker is down: the next scan retries
                 logger.warning("Could not enqueue reminder delivery; the next scan retries.")
                 return
 
     transaction.on_commit(send)
+
+
+def enqueue_delivery(reminder_ids: list[int]) -> None:
+    """Ask a worker to deliver these reminders. The task is named, not imported: tasks call
+    this module, so this module does not import them."""
+    celery_app.send_task(DELIVERY_TASK, args=[reminder_ids])
 
 
 # --- Delivery -----------------------------------------------------------------------------
@@ -491,7 +498,7 @@ def notification_email(*, notification_id: int) -> bool:
                 "kind": reminder.get_kind_display().lower(),
                 "reference": reference,
             }
-            # No name, no title, no note: a kind, a case reference and a link (LEGAL.md).
+            # No name, no title, no note: a kind, a case reference and a link (sharing-rules.md).
             body = _(
                 "You have a new reminder in Samråd (%(reference)s).\n\nSee it here: %(link)s\n"
             ) % {
@@ -548,3 +555,30 @@ def reminders_follow(*, action: Action) -> int:
         recipient=action.responsible,
         recipient_unit=None if action.responsible_id else action.responsible_unit,
     )
+
+
+def reminders_drop(
+    *,
+    action: Action | None = None,
+    concern_report: ConcernReport | None = None,
+    case: Case | None = None,
+    kind: str | None = None,
+    due_on: dt.date | None = None,
+) -> int:
+    """Drop the pending reminders about something that has just been done (an action
+    completed, a reporter told, an outcome snapshot recorded: `case`, `kind` and the day it
+    was `due_on`), in the caller's transaction, so none of them is delivered."""
+    pending = Reminder.objects.filter(state=Reminder.State.PENDING)
+    if action is not None:
+        pending = pending.filter(action=action)
+    if concern_report is not None:
+        pending = pending.filter(concern_report=concern_report)
+    if case is not None:
+        pending = pending.filter(case=case)
+    if kind is not None:
+        pending = pending.filter(kind=kind)
+    if due_on is not None:
+        pending = pending.filter(deadline=_local_midnight(due_on))
+    if action is None and concern_report is None and case is None:
+        raise ValueError("reminders_drop needs the thing whose reminders to drop")
+    return pending.update(state=Reminder.State.DROPPED)

@@ -92,7 +92,7 @@ def own_case(actor_field: str = "actor_id", case_field: str = "case_id") -> Q:
 def anomalies(
     events: QuerySet[AuditEvent], *, since: dt.datetime, until: dt.datetime, limit: int = 200
 ) -> Anomalies:
-    """The anomaly reports of LEGAL.md 5 / DESIGN.md for the period [since, until)."""
+    """The anomaly reports of sharing-rules.md 5 / architecture.md for the period [since, until)."""
     zone = _zone()
     period = events.filter(occurred_at__gte=since, occurred_at__lt=until)
     report = Anomalies(since=since, until=until)
@@ -152,7 +152,7 @@ def anomalies(
     return report
 
 
-# --- The citizen insight report (LEGAL.md 7; EU Court C-579/21) ---------------------------
+# --- The citizen insight report (sharing-rules.md 7; EU Court C-579/21) ---------------------------
 
 
 @dataclass

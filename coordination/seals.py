@@ -3,7 +3,7 @@
 Each event is signed when it is inserted (`audit.event_digest`: a keyed HMAC over its
 content). A beat task then seals windows of *committed* events: a seal holds the window's
 ids and an HMAC over their (id, digest) pairs, and is chained to the seal before it. No lock
-is taken on insert, because nothing is chained at insert time (DESIGN.md, known pitfalls).
+is taken on insert, because nothing is chained at insert time (architecture.md, known pitfalls).
 
 `audit_verify` recomputes all of it and names the first event or seal that was altered,
 inserted or removed. The retention purge is the one path that deletes events: it deletes

@@ -1,4 +1,4 @@
-"""Local rules of the workflows, as readable tables (LEGAL.md: "local" rules are
+"""Local rules of the workflows, as readable tables (sharing-rules.md: "local" rules are
 configuration a municipality's lawyer or coordinator can check and adjust here, without
 touching the code that applies them).
 
@@ -15,7 +15,7 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models.choices import EffortType
-from coordination.models.workflows import ConcernReport
+from coordination.models.intake import ConcernReport
 
 E = EffortType
 U = ConcernReport.Urgency

@@ -1,5 +1,5 @@
 """Shared fixtures. The test database holds the North Jutland demo data (seeded once per
-session), so every test can use the personas of SEED_DATA.md by username."""
+session), so every test can use the personas of docs/demo-data.md by username."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
+
+# The shared helpers assert too: let pytest explain their failures as it does a test's.
+pytest.register_assert_rewrite("tests.helpers")
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -73,7 +73,7 @@ def test_404_page_for_a_logged_in_user(client_as) -> None:
 def test_exception_gives_a_generic_500_page_without_its_text() -> None:
     client = Client(raise_request_exception=False)
     with mock.patch(
-        "coordination.views.cases._check_database", side_effect=RuntimeError("secret detail")
+        "coordination.views.health._check_database", side_effect=RuntimeError("secret detail")
     ):
         response = client.get("/healthz")
 

@@ -1,1 +1,1 @@
-"""REST API v1 (the contract is ../shared/docs/API.md)."""
+"""REST API v1 (the contract is docs/api.md)."""

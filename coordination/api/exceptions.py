@@ -1,4 +1,4 @@
-"""How API v1 answers errors: the contract's shapes (API.md).
+"""How API v1 answers errors: the contract's shapes (docs/api.md).
 
 - 400: `{"field": ["message", ...]}`; errors about the whole body under `non_field_errors`.
   The services raise Django's ValidationError by field name; it is turned into that shape.

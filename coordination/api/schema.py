@@ -1,5 +1,5 @@
 """The OpenAPI schema's error answers: every operation documents the contract's error shapes
-(API.md), so that generated clients and schema-driven tests know them.
+(docs/api.md), so that generated clients and schema-driven tests know them.
 
 - 400 `ValidationError`: `{"field": ["message", ...]}` (the whole body under
   `non_field_errors`);

@@ -1,4 +1,4 @@
-"""API v1 routes (the contract is ../shared/docs/API.md). Written out rather than routed, so
+"""API v1 routes (the contract is docs/api.md). Written out rather than routed, so
 that nested case resources read as the contract does and ids are integers."""
 
 from django.urls import URLPattern, path

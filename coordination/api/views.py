@@ -1,4 +1,4 @@
-"""API v1 viewsets (the contract is ../shared/docs/API.md).
+"""API v1 viewsets (the contract is docs/api.md).
 
 Every queryset and object lookup comes from access.py (404 for what the caller cannot see,
 403 for what they see but may not do), every write goes through the same service as the
@@ -33,8 +33,7 @@ from coordination import access, audit, policy, services
 from coordination.api import serializers as s
 from coordination.filters import AuditEventFilter, CaseFilter
 from coordination.models import AuditEvent, Case, Citizen, Entry, Forum, Notification
-from coordination.views.actions import _subject_case
-from coordination.views.cases import _record_case_view
+from coordination.reads import record_case_view, subject_case
 
 
 def cursor(*fields: str, size: int = 50) -> type[CursorPagination]:
@@ -96,7 +95,7 @@ class ApiViewSet(viewsets.GenericViewSet[Any]):
 
 
 def _refuse_personal_query(request: Request, *names: str) -> None:
-    """Personal data never travels in a URL (API.md): such a query parameter is a 400."""
+    """Personal data never travels in a URL (docs/api.md): such a query parameter is a 400."""
     found = [n for n in names if n in request.query_params]
     if found:
         raise ValidationError(
@@ -260,7 +259,7 @@ class CaseViewSet(ApiViewSet):
     @extend_schema(summary="A case")
     def retrieve(self, request: Request, pk: int) -> Response:
         case = access.get_case(self.user, pk)
-        _record_case_view(self.user, case, detail={"view": "api_case_detail"})
+        record_case_view(self.user, case, detail={"view": "api_case_detail"})
         return Response(s.CaseSerializer(case).data)
 
     @extend_schema(
@@ -335,7 +334,7 @@ class CaseContentViewSet(ApiViewSet):
     def list(self, request: Request, case_pk: int) -> Response:
         case = self.case(self.read_action)
         rows = self.page(self.rows(case))
-        _record_case_view(
+        record_case_view(
             self.user,
             case,
             categories=self.categories(rows),
@@ -396,7 +395,7 @@ class ParticipantViewSet(CaseContentViewSet):
     "Share an entry",
     s.EntryCreateSerializer,
     "The category, legal basis and audience are checked against the sharing rules "
-    "(LEGAL.md); an empty audience means all participants.",
+    "(sharing-rules.md); an empty audience means all participants.",
 )
 class EntryViewSet(CaseContentViewSet):
     """Entries (disclosures): each is visible only to its audience, as the law allows."""
@@ -519,7 +518,7 @@ class NotificationViewSet(ApiViewSet):
         )
         citizens: list[int | None] = []
         for note in notes:
-            case = _subject_case(note)
+            case = subject_case(note)
             citizens.append(case.citizen_id if case is not None else None)
             citizens.append(note.reminder.consent.citizen_id if note.reminder.consent else None)
         audit.record_shown(

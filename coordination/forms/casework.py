@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access, policy, workflows
-from coordination.forms import StyledForm
+from coordination.forms.base import StyledForm
 from coordination.models import Case, Contact, Incident, Offer, OutcomeSnapshot, Referral
 
 _NOTE_HELP = _("No sensitive details here: write an entry for those.")

@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access
-from coordination.forms import CprField, StyledForm, check_unit_in_forum, offer_forums_and_units
+from coordination.forms.base import (
+    CprField,
+    StyledForm,
+    check_unit_in_forum,
+    offer_forums_and_units,
+)
 from coordination.models import Case, ConcernReport, EffortType, Forum
 
 IDENTIFICATION = ("cpr", "first_name", "last_name")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access
-from coordination.forms import (
+from coordination.forms.base import (
     PersonChoiceField,
     StyledForm,
     check_unit_in_forum,

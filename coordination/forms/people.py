@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from coordination.forms import StyledForm
+from coordination.forms.base import StyledForm
 from coordination.models import Case, RelatedPerson
 
 

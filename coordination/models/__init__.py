@@ -1,9 +1,12 @@
 from coordination.models.actions import Action
 from coordination.models.audit import AuditEvent, AuditSample, AuditSampleItem, AuditSeal
 from coordination.models.cases import Case, CaseParticipant, Contact, Entry
+from coordination.models.casework import Incident, Offer, OutcomeSnapshot, Referral
 from coordination.models.choices import ALL_CATEGORIES, Category, EffortType, LegalBasis
 from coordination.models.citizens import Citizen, RelatedPerson
 from coordination.models.forums import Forum
+from coordination.models.intake import ConcernReport
+from coordination.models.meetings import AgendaItem, Meeting, MinutesDistribution
 from coordination.models.reminders import Notification, Reminder
 from coordination.models.sharing import (
     CaseGroupObjectPermission,
@@ -11,16 +14,6 @@ from coordination.models.sharing import (
     Consent,
     ConsentDecision,
     EmergencyAccess,
-)
-from coordination.models.workflows import (
-    AgendaItem,
-    ConcernReport,
-    Incident,
-    Meeting,
-    MinutesDistribution,
-    Offer,
-    OutcomeSnapshot,
-    Referral,
 )
 
 __all__ = [

@@ -28,7 +28,7 @@ class Case(models.Model):
         AGE_15_17 = "15-17", _("15-17 years")
         AGE_18_25 = "18-25", _("18-25 years")
 
-    # Knock Knock's tracks and their ages (local policy, LEGAL.md 2): (youngest, oldest).
+    # Knock Knock's tracks and their ages (local policy, sharing-rules.md 2): (youngest, oldest).
     TRACK_AGES: dict[str, tuple[int, int]] = {"15-17": (15, 17), "18-25": (18, 25)}
 
     citizen = models.ForeignKey(
@@ -108,7 +108,7 @@ class Case(models.Model):
 
     @property
     def outside_age_band(self) -> bool:
-        """Whether the citizen is outside the forum's age band today (LEGAL.md 2, rule 2:
+        """Whether the citizen is outside the forum's age band today (sharing-rules.md 2, rule 2:
         reaching the upper bound flags the case for closure or transfer). Reads the citizen
         and the forum: select them with the case."""
         age = self.citizen.age_on(timezone.localdate())
@@ -144,7 +144,7 @@ class CaseParticipant(models.Model):
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     # A temporary grant to `contact_user` alone (nødadgang), not to the whole unit.
     emergency = models.BooleanField(_("emergency access"), default=False)
-    # The unit type may take part only after legal review (a jobcenter in KSP, LEGAL.md 2).
+    # The unit type may take part only after legal review (a jobcenter in KSP, sharing-rules.md 2).
     legal_review = models.BooleanField(_("needs legal review"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 

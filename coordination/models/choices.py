@@ -1,4 +1,4 @@
-"""Vocabularies shared by the domain models; the codes are those of DESIGN.md and LEGAL.md."""
+"""Vocabularies shared by the domain models; the codes are those of docs/sharing-rules.md."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

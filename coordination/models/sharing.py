@@ -104,7 +104,7 @@ class Consent(models.Model):
 
 class ConsentDecision(models.Model):
     """Where § 115 applies, missing or refused consent does not block sharing, but the
-    decision to go on without it is recorded with who decided (LEGAL.md 4)."""
+    decision to go on without it is recorded with who decided (sharing-rules.md 4)."""
 
     class Situation(models.TextChoices):
         REFUSED = "refused", _("Consent was refused")

@@ -22,15 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services as account_services
 from accounts.models import User
 from coordination import access, audit, services
-from coordination.forms import (
+from coordination.forms.actions import (
     ActionCompleteForm,
     ActionForm,
     ActionReassignForm,
     PreferencesForm,
-    apply_service_errors,
 )
-from coordination.models import Action, Case, Notification
-from coordination.views.cases import _case_form_view, _case_object_view, _user
+from coordination.forms.base import apply_service_errors
+from coordination.models import Action
+from coordination.reads import subject_case
+from coordination.views.base import case_form_view, case_object_view, request_user
 
 OPEN = (Action.Status.OPEN, Action.Status.IN_PROGRESS)
 # "Mine opgaver" shows actions done in the last DONE_DAYS and marks those due within
@@ -44,7 +45,7 @@ NOTIFICATIONS_SHOWN = 100
 @require_http_methods(["GET", "POST"])
 def action_new(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Ny opgave": a follow-up action on the case, with a responsible person and a deadline."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.LOG_CONTACT,
@@ -63,7 +64,7 @@ def _action_to_change(pk: int) -> Callable[[User], Action]:
 @require_http_methods(["GET", "POST"])
 def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Fuldfør": mark the action done, with an optional note on what came of it."""
-    return _case_object_view(
+    return case_object_view(
         request,
         _action_to_change(pk),
         form_class=ActionCompleteForm,
@@ -77,7 +78,7 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Overdrag": give the action to someone else on the case; pending reminders follow."""
-    return _case_object_view(
+    return case_object_view(
         request,
         _action_to_change(pk),
         form_class=ActionReassignForm,
@@ -91,7 +92,7 @@ def action_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def my_actions(request: HttpRequest) -> HttpResponse:
     """ "Mine opgaver": the user's overdue and coming actions, and those done lately."""
-    user = _user(request)
+    user = request_user(request)
     now = timezone.now()
     shown = Q(status__in=OPEN) | Q(
         status=Action.Status.DONE, completed_at__gte=now - dt.timedelta(days=DONE_DAYS)
@@ -120,23 +121,16 @@ def my_actions(request: HttpRequest) -> HttpResponse:
     return render(request, "coordination/actions/my_actions.html", context)
 
 
-def _subject_case(note: Notification) -> Case | None:
-    reminder = note.reminder
-    if reminder.case is not None:
-        return reminder.case
-    return reminder.action.case if reminder.action is not None else None
-
-
 @login_required
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """The bell's page: the user's own notifications, newest first. Opening it marks
     nothing as read; the button does."""
-    user = _user(request)
+    user = request_user(request)
     notes = access.notifications_for(user).select_related(
         "reminder__consent", "reminder__concern_report"
     )
-    rows = [(note, _subject_case(note)) for note in notes[:NOTIFICATIONS_SHOWN]]
+    rows = [(note, subject_case(note)) for note in notes[:NOTIFICATIONS_SHOWN]]
     citizens = (
         [case.citizen_id for _note, case in rows if case is not None]
         + [note.reminder.consent.citizen_id for note, _case in rows if note.reminder.consent]
@@ -161,7 +155,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     """ "Markér alle som læst"."""
-    count = services.notifications_mark_read(actor=_user(request))
+    count = services.notifications_mark_read(actor=request_user(request))
     messages.success(
         request,
         ngettext("%(n)d notification marked as read.", "%(n)d notifications marked as read.", count)
@@ -176,7 +170,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 def notification_count(request: HttpRequest) -> HttpResponse:
     """The bell's badge, loaded by htmx: a number of unread notifications, no personal data
     (so no audit event)."""
-    unread = access.notifications_for(_user(request)).filter(read_at__isnull=True).count()
+    unread = access.notifications_for(request_user(request)).filter(read_at__isnull=True).count()
     return render(request, "coordination/actions/_notification_count.html", {"count": unread})
 
 
@@ -184,7 +178,7 @@ def notification_count(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     """The user's own settings: how reminders reach them by e-mail."""
-    user = _user(request)
+    user = request_user(request)
     data = request.POST if request.method == "POST" else None
     form = PreferencesForm(data, initial={"reminder_email": user.reminder_email})
     if form.is_bound and form.is_valid():

@@ -26,15 +26,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from coordination import access, audit, reports, services
 from coordination.filters import AuditEventFilter
-from coordination.forms import (
-    InsightForm,
-    SampleConclusionForm,
-    SampleDrawForm,
-    StyledForm,
-    apply_service_errors,
-)
+from coordination.forms.auditing import InsightForm, SampleConclusionForm, SampleDrawForm
+from coordination.forms.base import StyledForm, apply_service_errors
 from coordination.models import AuditEvent, AuditSampleItem
-from coordination.views.cases import _user
+from coordination.views.base import request_user
 
 LOG_PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
@@ -71,7 +66,7 @@ def _position(token: str) -> tuple[dt.datetime, int] | None:
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit log, newest first, filtered by user, case, action, period or (by a CPR
     number in the POST body) citizen; "show more" pages by id, without counting."""
-    user = _user(request)
+    user = request_user(request)
     filterset, events, status = _filtered(request, user)
     position = _position(request.POST.get("before", ""))
     if position is not None:
@@ -107,7 +102,7 @@ def _csv_cell(value: Any) -> str:
 @require_POST
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered log as CSV (an export: audited, with its criterion and size)."""
-    user = _user(request)
+    user = request_user(request)
     filterset, events, status = _filtered(request, user)
     if status != 200:
         return render(request, "coordination/audit/log.html", {"filter": filterset}, status=400)
@@ -173,7 +168,7 @@ def _chart(per_day: list[dict[str, Any]], first: dt.date, last: dt.date) -> dict
 def audit_anomalies(request: HttpRequest) -> HttpResponse:
     """Anomaly reports for a period: many citizens outside one's own cases in a day, access
     outside working hours, emergency access, exports and failed logins."""
-    user = _user(request)
+    user = request_user(request)
     events = access.audit_events_for(user)
     today = timezone.localdate()
     until_day = _day(request.GET.get("til"), today)
@@ -205,7 +200,7 @@ def audit_anomalies(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def audit_samples(request: HttpRequest) -> HttpResponse:
     """Review samples (stikprøver): draw a new one, or open one drawn before."""
-    user = _user(request)
+    user = request_user(request)
     samples = access.audit_samples_for(user)
     form = SampleDrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -234,7 +229,7 @@ def audit_samples(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def audit_sample(request: HttpRequest, pk: int) -> HttpResponse:
     """One sample: each drawn event, with the reviewer's conclusion or a form for it."""
-    user = _user(request)
+    user = request_user(request)
     sample = get_object_or_404(access.audit_samples_for(user), pk=pk)
     items = list(AuditSampleItem.objects.filter(sample=sample).select_related("reviewed_by"))
     events = {
@@ -286,9 +281,9 @@ def audit_sample(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def audit_insight(request: HttpRequest) -> HttpResponse:
-    """The citizen insight report (LEGAL.md 7): what is held, who received what on which
+    """The citizen insight report (sharing-rules.md 7): what is held, who received what on which
     basis, and the dates and purposes of every look-up; staff names only if chosen."""
-    user = _user(request)
+    user = request_user(request)
     events = access.audit_events_for(user)
     form = InsightForm(request.POST if request.method == "POST" else None)
     if request.method != "POST" or not form.is_valid():
@@ -311,7 +306,7 @@ def audit_insight(request: HttpRequest) -> HttpResponse:
     citizen = form.cleaned_data["citizen"]
     report = reports.insight(events, citizen, include_staff=form.cleaned_data["include_staff"])
     as_pdf = request.POST.get("format") == "pdf"
-    # Viewing the printable page is a print view; the PDF is an export (LEGAL.md 3/5).
+    # Viewing the printable page is a print view; the PDF is an export (sharing-rules.md 3/5).
     audit.record(
         actor=user,
         action=audit.Action.EXPORT if as_pdf else audit.Action.PRINT,

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from config.celery import app as celery_app
 from coordination import access, audit, policy, services
 from coordination.filters import CaseFilter
-from coordination.forms import (
+from coordination.forms.base import StyledForm, apply_service_errors
+from coordination.forms.cases import (
     CaseOpenForm,
     CloseCaseForm,
     ConsentDecisionForm,
@@ -30,20 +26,14 @@ from coordination.forms import (
     EntryForm,
     ParticipantForm,
     ReviewForm,
-    StyledForm,
-    apply_service_errors,
 )
-from coordination.models import Case, CaseParticipant, Category, Citizen
+from coordination.models import Case, Category
+from coordination.reads import record_case_view
+from coordination.views.base import case_form_view, citizen_by_cpr, request_user
+from coordination.views.casework import case_page_context
 
 CASE_LIST_PAGE_SIZE = 25
 CRITERIA = ("q", "forum", "status")
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # login_required has already turned anonymous users away
-        raise PermissionDenied
-    return user
 
 
 @login_required
@@ -58,7 +48,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
     The search form is POSTed, so a name typed into it never lands in a URL, a server log or
     the browser history; a plain GET shows the unfiltered list."""
-    user = _user(request)
+    user = request_user(request)
     data: QueryDict | None = request.POST if request.method == "POST" else None
     filterset = CaseFilter(data, queryset=access.cases_for(user).for_list(), user=user)
     status = 400 if data is not None and not filterset.is_valid() else 200
@@ -93,41 +83,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-def _record_case_view(
-    user: User, case: Case, *, categories: list[str] | None = None, detail: dict[str, object]
-) -> CaseParticipant | None:
-    """Audit a page that shows a case: with the unit, basis and purpose the user acts on."""
-    participation = access.acting_participation(user, case)
-    audit.record(
-        actor=user,
-        action=audit.Action.VIEW,
-        obj=case,
-        unit=participation.unit if participation else None,
-        legal_basis=participation.legal_basis if participation else "",
-        purpose=policy.access_purpose(
-            case.forum.effort_type, emergency=bool(participation and participation.emergency)
-        ),
-        categories=categories or (),
-        detail=detail,
-    )
-    return participation
-
-
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The case page: citizen summary, participants, consents, contact timeline, entries,
     and the case work (stage, offers, referrals, incidents, outcomes, the drawn timeline)."""
-    # Imported here: the case-work views build on this module's form views.
-    from coordination.views.casework import case_page_context
-
-    user = _user(request)
+    user = request_user(request)
     case = access.get_case(user, pk)
     entries = list(access.entries_for(user, case).prefetch_related("audience"))
     contacts = list(access.contacts_for(user, case).timeline())
     actions = list(access.actions_for(user, case))
     work = case_page_context(user, case, entries=entries, contacts=contacts, actions=actions)
-    participation = _record_case_view(
+    participation = record_case_view(
         user,
         case,
         categories=[entry.category for entry in entries] + work["incident_categories"],
@@ -153,28 +120,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "coordination/case_detail.html", context)
 
 
-def _citizen_by_cpr(user: User, data: dict[str, Any]) -> Citizen:
-    """The citizen named by the form's CPR number: found, or registered with its names."""
-    citizen, _created = services.citizen_get_or_create(
-        actor=user,
-        cpr_number=data["cpr"],
-        first_name=data["first_name"],
-        last_name=data["last_name"],
-    )
-    return citizen
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
     """Open a case; the citizen is found or created by CPR, sent only in the POST body."""
-    user = _user(request)
+    user = request_user(request)
     form = CaseOpenForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                citizen = _citizen_by_cpr(user, data)
+                citizen = citizen_by_cpr(user, data)
                 case = services.case_open(
                     actor=user,
                     citizen=citizen,
@@ -192,78 +148,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return render(request, "coordination/case_new.html", {"form": form}, status=status)
 
 
-def _submitted(
-    request: HttpRequest, form: StyledForm, run: Callable[[dict[str, Any]], object], done: str
-) -> bool:
-    """A POSTed, valid form handed to its service: True (with the success message) when the
-    service took it, else its ValidationError is shown on the form's fields."""
-    if not (form.is_bound and form.is_valid()):
-        return False
-    try:
-        run(form.cleaned_data)
-    except ValidationError as error:
-        apply_service_errors(form, error)
-        return False
-    messages.success(request, done)
-    return True
-
-
-def _case_form_view(
-    request: HttpRequest,
-    pk: int,
-    *,
-    action: access.CaseAction,
-    form_class: Callable[..., StyledForm],
-    service: Callable[..., object],
-    template: str,
-    done: str,
-    then: str = "coordination:case_detail",
-    extra: Callable[[User, Case, StyledForm], dict[str, object]] | None = None,
-) -> HttpResponse:
-    """The shape every "add something to a case" page shares: access, form, service,
-    redirect (to `then`); `extra` adds to the page's context (and may audit what it shows)."""
-    user = _user(request)
-    case = access.get_case(user, pk, action)
-    form = form_class(request.POST if request.method == "POST" else None, user=user, case=case)
-    if _submitted(request, form, lambda data: service(actor=user, case=case, **data), done):
-        return redirect(then, pk=case.pk)
-    context = {"case": case, "form": form, **(extra(user, case, form) if extra else {})}
-    view = request.resolver_match.url_name if request.resolver_match else ""
-    _record_case_view(user, case, detail={"view": view})
-    status = 400 if form.is_bound else 200
-    return render(request, template, context, status=status)
-
-
-def _case_object_view(
-    request: HttpRequest,
-    get: Callable[[User], Any],
-    *,
-    form_class: Callable[..., StyledForm],
-    service: Callable[..., object],
-    template: str,
-    done: str,
-) -> HttpResponse:
-    """The shape of the pages that change one object of a case (an offer, a referral, an
-    action): access through its case (`get`), form, service, back to the case. The form and
-    the service take the object by its model's name."""
-    user = _user(request)
-    found = get(user)
-    name = found._meta.model_name
-    # Bound on every POST: a form without a required field (completing an action) counts.
-    form = form_class(request.POST if request.method == "POST" else None, **{name: found})
-    if _submitted(request, form, lambda data: service(actor=user, **{name: found}, **data), done):
-        return redirect("coordination:case_detail", pk=found.case_id)
-    view = request.resolver_match.url_name if request.resolver_match else ""
-    _record_case_view(user, found.case, detail={"view": view, name: found.pk})
-    context = {"case": found.case, name: found, "form": form}
-    return render(request, template, context, status=400 if form.is_bound else 200)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Registrér kontakt": log one contact attempt; built to work on a phone."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.LOG_CONTACT,
@@ -292,7 +181,7 @@ def _audience_context(user: User, case: Case, form: StyledForm) -> list[access.A
 def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Share an entry with all participants or named units; the audience picker shows what
     each unit may receive and why a choice is refused."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.ADD_ENTRY,
@@ -308,7 +197,7 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def entry_audience(request: HttpRequest, pk: int) -> HttpResponse:
     """The audience picker alone, re-drawn when the category, basis or consent changes."""
-    user = _user(request)
+    user = request_user(request)
     case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
     form = EntryForm(request.POST, user=user, case=case)
     context = {"form": form, "options": _audience_context(user, case, form)}
@@ -323,7 +212,7 @@ def _participant_rows(user: User, case: Case, form: StyledForm) -> dict[str, obj
 @require_http_methods(["GET", "POST"])
 def participants(request: HttpRequest, pk: int) -> HttpResponse:
     """Manage the units taking part: add one (unit, basis, categories, validity) or end one."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.MANAGE,
@@ -339,7 +228,7 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def participant_end(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     case = access.get_case(user, pk, access.CaseAction.MANAGE)
     participant = access.get_participant(user, case, participant_pk)
     try:
@@ -355,7 +244,7 @@ def participant_end(request: HttpRequest, pk: int, participant_pk: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the citizen's consent: who gave it, which units and categories, until when."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.ADD_ENTRY,
@@ -370,7 +259,7 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consent_decision_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the decision to go on without the citizen's consent (§ 115 forums)."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.ADD_ENTRY,
@@ -385,7 +274,7 @@ def consent_decision_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
     """Withdraw a consent; entries shared on it are hidden from the next request on."""
-    user = _user(request)
+    user = request_user(request)
     case = access.get_case(user, pk, access.CaseAction.ADD_ENTRY)
     consent = get_object_or_404(access.consents_for(user, case), pk=consent_pk)
     services.consent_withdraw(actor=user, case=case, consent=consent)
@@ -396,7 +285,7 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.CLOSE,
@@ -411,7 +300,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def emergency_access(request: HttpRequest) -> HttpResponse:
     """Nødadgang: open a case you cannot see, for a few hours, with a logged reason."""
-    user = _user(request)
+    user = request_user(request)
     form = EmergencyAccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         case = Case.objects.filter(pk=form.cleaned_data["reference"]).first()
@@ -447,7 +336,7 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def emergency_reviews(request: HttpRequest) -> HttpResponse:
     """The unit lead's review list of emergency accesses taken by the unit's members."""
-    user = _user(request)
+    user = request_user(request)
     records = access.emergency_reviews_for(user)
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -483,33 +372,3 @@ def emergency_reviews(request: HttpRequest) -> HttpResponse:
         {"records": rows, "form": form},
         status=status,
     )
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker status for load balancers and CI: 200 when healthy, else 503."""
-    checks = {"database": _check_database(), "broker": _check_broker()}
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )
-
-
-def _check_database() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any failure means unhealthy; details go to the log
-        return "error"
-    return "ok"
-
-
-def _check_broker() -> str:
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception:  # noqa: BLE001
-        return "error"
-    return "ok"

@@ -40,7 +40,7 @@ from coordination.models import (
     OutcomeSnapshot,
     Referral,
 )
-from coordination.views.cases import _case_form_view, _case_object_view
+from coordination.views.base import case_form_view, case_object_view
 
 # --- The pages --------------------------------------------------------------------------------
 
@@ -49,7 +49,7 @@ from coordination.views.cases import _case_form_view, _case_object_view
 @require_http_methods(["GET", "POST"])
 def offer_new(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Nyt tilbud": an offer made to the young person, and their answer if given at once."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.LOG_CONTACT,
@@ -64,7 +64,7 @@ def offer_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def offer_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """The young person's answer to an open offer: accepted or declined."""
-    return _case_object_view(
+    return case_object_view(
         request,
         lambda user: access.get_case_object(user, Offer, pk, access.CaseAction.LOG_CONTACT),
         form_class=OfferAnswerForm,
@@ -79,7 +79,7 @@ def offer_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Ny henvisning": refer the citizen to a unit of the forum or a named service (a
     disclosure, audited with its recipient)."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.ADD_ENTRY,
@@ -94,7 +94,7 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def referral_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow a referral: its new status and the feedback that came back."""
-    return _case_object_view(
+    return case_object_view(
         request,
         lambda user: access.get_case_object(user, Referral, pk, access.CaseAction.LOG_CONTACT),
         form_class=ReferralUpdateForm,
@@ -108,7 +108,7 @@ def referral_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Ny hændelse" on a PSP case: a forced admission, a use of force, a new charge."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.LOG_CONTACT,
@@ -123,7 +123,7 @@ def incident_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def outcome_new(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Opfølgningsstatus": where the citizen stands at a milestone after enrolment."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.LOG_CONTACT,
@@ -139,7 +139,7 @@ def outcome_new(request: HttpRequest, pk: int) -> HttpResponse:
 def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the case to another of its forum type's stages (the case page posts here; the
     page itself shows the form again when the choice is refused)."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.MANAGE,

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from coordination import access, audit, policy, services
-from coordination.forms import StyledForm, apply_service_errors
+from coordination.forms.base import StyledForm, apply_service_errors
 from coordination.forms.intake import (
     ConcernReportForm,
     FeedbackForm,
@@ -30,7 +30,7 @@ from coordination.forms.intake import (
     ScreeningForm,
 )
 from coordination.models import ConcernReport
-from coordination.views.cases import _citizen_by_cpr, _submitted, _user
+from coordination.views.base import citizen_by_cpr, request_user, submitted
 
 # The queue shows every unscreened report (up to a limit) and those screened lately.
 SCREENED_DAYS = 30
@@ -60,7 +60,7 @@ def _record_report_view(user: User, report: ConcernReport, view: str, **detail: 
 def intake_list(request: HttpRequest) -> HttpResponse:
     """The intake queue of the user's forums: unscreened reports by deadline, then those
     screened in the last SCREENED_DAYS."""
-    user = _user(request)
+    user = request_user(request)
     now = timezone.now()
     reports = access.concern_reports_for(user)
     unscreened = list(reports.filter(decision="").order_by("screening_due_at", "pk")[:SHOWN])
@@ -91,14 +91,14 @@ def intake_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def intake_new(request: HttpRequest) -> HttpResponse:
     """Record a concern; anonymised, or about a citizen found or registered by CPR number."""
-    user = _user(request)
+    user = request_user(request)
     access.require_forum_work(user, object_type="coordination.concernreport", view="intake_new")
     form = ConcernReportForm(request.POST if request.method == "POST" else None, user=user)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                citizen = _citizen_by_cpr(user, data) if data["cpr"] else None
+                citizen = citizen_by_cpr(user, data) if data["cpr"] else None
                 report = services.concern_report_create(
                     actor=user,
                     forum=data["forum"],
@@ -125,7 +125,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One concern report: what was received, the deadline, the decision and the feedback."""
-    user = _user(request)
+    user = request_user(request)
     report = access.get_concern_report(user, pk)
     _record_report_view(user, report, "intake_detail")
     may_screen = access.works_in_forum(user, report.forum_id)
@@ -156,13 +156,13 @@ def _report_form_view(
     """The shape of the pages that act on a report: access (screen rights), form, service,
     redirect. `closed` says why a GET finds nothing left to do (then it goes back to the
     report); a POST always reaches the service, which refuses it with a reason."""
-    user = _user(request)
+    user = request_user(request)
     report = access.get_concern_report(user, pk, screen=True)
     if request.method == "GET" and (reason := closed(report)):
         messages.info(request, reason)
         return redirect("coordination:intake_detail", pk=report.pk)
     form = form_class(request.POST if request.method == "POST" else None, user=user, report=report)
-    if _submitted(request, form, lambda data: run(user, report, data), done):
+    if submitted(request, form, lambda data: run(user, report, data), done):
         return then(report) if then else redirect("coordination:intake_detail", pk=report.pk)
     view = request.resolver_match.url_name if request.resolver_match else None
     _record_report_view(user, report, view or "", invalid=form.is_bound)
@@ -178,7 +178,7 @@ def _report_form_view(
 def _identify(user: User, report: ConcernReport, data: dict[str, Any]) -> None:
     with transaction.atomic():
         services.concern_report_identify(
-            actor=user, report=report, citizen=_citizen_by_cpr(user, data)
+            actor=user, report=report, citizen=citizen_by_cpr(user, data)
         )
 
 

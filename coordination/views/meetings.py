@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from coordination import access, audit, services
-from coordination.forms import ActionForm
+from coordination.forms.actions import ActionForm
 from coordination.forms.meetings import (
     AddCaseForm,
     AttendeesForm,
@@ -31,7 +31,8 @@ from coordination.forms.meetings import (
     MinutesForm,
 )
 from coordination.models import Action, AgendaItem, Case, ConcernReport, Meeting
-from coordination.views.cases import _record_case_view, _submitted, _user
+from coordination.reads import record_case_view
+from coordination.views.base import request_user, submitted
 
 PURPOSE = "meeting"
 # The meeting list shows this many upcoming and this many past meetings.
@@ -87,7 +88,7 @@ def _start_of_day(when: dt.datetime) -> dt.datetime:
 @require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """ "Sagsmøder": the coming and past meetings of the user's forums (no personal data)."""
-    user = _user(request)
+    user = request_user(request)
     meetings = access.meetings_for(user).annotate(item_count=Count("items"))
     today = _start_of_day(timezone.now())
     upcoming = list(meetings.filter(starts_at__gte=today).order_by("starts_at", "pk")[:SHOWN])
@@ -111,11 +112,11 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: HttpRequest) -> HttpResponse:
     """Schedule a meeting; a regular meeting's agenda is built at once."""
-    user = _user(request)
+    user = request_user(request)
     access.require_forum_work(user, object_type="coordination.meeting", view="meeting_new")
     form = MeetingForm(request.POST if request.method == "POST" else None, user=user)
     created: list[Meeting] = []
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda data: created.append(services.meeting_schedule(actor=user, **data)),
@@ -163,7 +164,7 @@ def _detail_page(
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The agenda in order: the items of cases the user may view, the nominations, and how
     many further cases are discussed that the user does not take part in."""
-    user = _user(request)
+    user = request_user(request)
     return _detail_page(request, user, access.get_meeting(user, pk))
 
 
@@ -171,10 +172,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_attendees(request: HttpRequest, pk: int) -> HttpResponse:
     """Record who attended: working members of the forum's member units."""
-    user = _user(request)
+    user = request_user(request)
     meeting = access.get_meeting(user, pk, manage=True)
     form = AttendeesForm(request.POST if request.method == "POST" else None, meeting=meeting)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda data: services.meeting_set_attendees(actor=user, meeting=meeting, **data),
@@ -191,10 +192,10 @@ def meeting_attendees(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_add_case(request: HttpRequest, pk: int) -> HttpResponse:
     """Put one of the forum's open cases on the agenda."""
-    user = _user(request)
+    user = request_user(request)
     meeting = access.get_meeting(user, pk, manage=True)
     form = AddCaseForm(request.POST, user=user, meeting=meeting)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda data: services.meeting_add_case(actor=user, meeting=meeting, **data),
@@ -209,7 +210,7 @@ def meeting_add_case(request: HttpRequest, pk: int) -> HttpResponse:
 def agenda_item(request: HttpRequest, pk: int) -> HttpResponse:
     """One case at the meeting: the discussion (picture, assessment, decision), the case's
     open actions, the decisions of earlier meetings to review, and this item's actions."""
-    user = _user(request)
+    user = request_user(request)
     writing = request.method == "POST"
     item = access.get_agenda_item(
         user, pk, access.CaseAction.LOG_CONTACT if writing else access.CaseAction.VIEW
@@ -220,7 +221,7 @@ def agenda_item(request: HttpRequest, pk: int) -> HttpResponse:
     case, meeting = item.case, item.meeting
     initial = {"picture": item.picture, "assessment": item.assessment, "decision": item.decision}
     form = DiscussionForm(request.POST if writing else None, initial=initial)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda data: services.agenda_item_record(actor=user, item=item, **data),
@@ -228,7 +229,7 @@ def agenda_item(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return redirect("coordination:agenda_item", pk=item.pk)
     actions = access.actions_for(user, case, finished=True).select_related("agenda_item__meeting")
-    _record_case_view(
+    record_case_view(
         user, case, detail={"view": "agenda_item", "meeting": meeting.pk, "item": item.pk}
     )
     context = {
@@ -253,20 +254,20 @@ def agenda_item(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agenda_item_action(request: HttpRequest, pk: int) -> HttpResponse:
     """A follow-up action decided at the meeting: what, who, by when."""
-    user = _user(request)
+    user = request_user(request)
     item = access.get_agenda_item(user, pk, access.CaseAction.LOG_CONTACT)
     if item.case is None:
         return redirect("coordination:intake_screen", pk=item.concern_report_id)
     case = item.case
     form = ActionForm(request.POST if request.method == "POST" else None, user=user, case=case)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda data: services.agenda_item_action(actor=user, item=item, **data),
         _("The action has been created."),
     ):
         return redirect("coordination:agenda_item", pk=item.pk)
-    _record_case_view(
+    record_case_view(
         user,
         case,
         detail={"view": "agenda_item_action", "meeting": item.meeting_id, "item": item.pk},
@@ -282,14 +283,14 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     """The minutes as the user may read them (the discussed items of cases they may view),
     and their distribution: each unit sent the minutes is a disclosure per case it takes
     part in (services.minutes_distribute)."""
-    user = _user(request)
+    user = request_user(request)
     sending = request.method == "POST"
     meeting = access.get_meeting(user, pk, manage=sending)
     may_manage = sending or access.may_manage_meeting(user, meeting)
     form = MinutesForm(request.POST if sending else None, meeting=meeting) if may_manage else None
     if form is not None:
         sent: list[int] = []
-        if _submitted(
+        if submitted(
             request,
             form,
             lambda data: sent.append(

@@ -14,7 +14,7 @@ from accounts.models import User
 from coordination import access, services
 from coordination.forms.people import RelatedPersonForm
 from coordination.models import Case, RelatedPerson
-from coordination.views.cases import _case_form_view
+from coordination.views.base import case_form_view
 
 
 def _add_related_person(*, actor: User, case: Case, **data: Any) -> RelatedPerson:
@@ -25,7 +25,7 @@ def _add_related_person(*, actor: User, case: Case, **data: Any) -> RelatedPerso
 @require_http_methods(["GET", "POST"])
 def related_person_new(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Tilføj pårørende": a guardian or other person around the case's citizen."""
-    return _case_form_view(
+    return case_form_view(
         request,
         pk,
         action=access.CaseAction.LOG_CONTACT,

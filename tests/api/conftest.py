@@ -1,9 +1,19 @@
-"""Shared by the API tests: token clients, the walk over API v1's routes and "case worlds":
-a case with one real object of every kind an API URL can name (participant, entry, contact,
-action, consent), made through the services, with a distinctive citizen and a secret written
-into every free-text field, so that a leak into a response is unmistakable.
+"""Shared by the API tests: the walk over API v1's routes, "case worlds" and the Knock Knock
+case of the endpoint tests. A case world is a case with one real object of every kind an API
+URL can name (participant, entry, contact, action, consent), made through the services, with
+a distinctive citizen and a secret written into every free-text field, so that a leak into a
+response is unmistakable.
 
-Helpers here are imported by the test modules (as tests/conftest.py's fresh_cpr is)."""
+The endpoint tests, one module per resource (test_citizens.py, test_cases.py, ...), test
+every resource of API v1 (docs/api.md) but the audit log (tests/coordination/
+test_audit_api.py) as the people who use it in practice call it: the response's shape, 400
+with the field's name and nothing written, 401, 403 and 404 with their DENIED audit events,
+the audit events of each successful call, and the semantics the contract promises (access
+ends at once, consent withdrawal hides entries at once, cursors, the CPR throttle).
+
+Helpers here are imported by the test modules (as tests/conftest.py's fresh_cpr is); the
+plain helpers shared with other test packages (token_client, user, unit, ...) are in
+tests/helpers.py."""
 
 from __future__ import annotations
 
@@ -15,28 +25,17 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Unit, User
 from coordination import services
 from coordination.models import ALL_CATEGORIES, Case
+from tests.helpers import KNOCK, KNOCK_OTHERS
 from tests.security.conftest import later
 
-API = "/api/v1"
 # An id that exists nowhere: every API answer for it is the reference a real but invisible
 # object's answer must equal.
 MISSING_ID = 987654321
-
-
-def token_for(username: str) -> str:
-    token, _created = Token.objects.get_or_create(user=User.objects.get(username=username))
-    return token.key
-
-
-def token_client(username: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {token_for(username)}")
 
 
 @pytest.fixture
@@ -45,6 +44,14 @@ def throttle_reset() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def kk(open_case: Callable[..., Any]) -> Case:
+    """A Knock Knock Aalborg case led by ssp.aalborg, with Familiegrupperne and Forebyggelse
+    Aalborg taking part."""
+    case: Case = open_case(*KNOCK, age=16, others=KNOCK_OTHERS, track="15-17")
+    return case
 
 
 # --- The routes of API v1 -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The API guide's session (docs/api.md), as a client written only from API.md would run
+"""The API guide's session (docs/api.md), as a client written only from docs/api.md would run
 it: ssp.aalborg registers a citizen, opens a Knock Knock case, adds participants, shares an
 entry, logs a contact and adds an action; then the others see what the law lets them."""
 
@@ -13,9 +13,9 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
 from coordination.models import AuditEvent
 from tests.conftest import fresh_cpr
+from tests.helpers import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +27,6 @@ def _throttle_reset() -> Any:
     cache.clear()
     yield
     cache.clear()
-
-
-def token_client(username: str) -> Client:
-    token, _created = Token.objects.get_or_create(user=User.objects.get(username=username))
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
 
 
 def by_name(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:

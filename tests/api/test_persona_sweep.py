@@ -1,5 +1,5 @@
 """Persona sweep of API v1, generated from the URLconf: every API route with an object id in
-its path is requested, with every method it routes, by every persona of SEED_DATA.md
+its path is requested, with every method it routes, by every persona of docs/demo-data.md
 (token-authenticated) for the objects of a case that persona takes no part in:
 
 - the Aalborg Knock Knock case (led by ssp.aalborg with Familiegrupperne and Forebyggelse
@@ -30,12 +30,12 @@ from tests.api.conftest import (
     CaseWorld,
     api_url,
     object_kind,
-    token_client,
 )
+from tests.helpers import token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_reset")]
 
-# The personas of SEED_DATA.md (the seed's own table, so a new persona is swept too).
+# The personas of docs/demo-data.md (the seed's own table, so a new persona is swept too).
 PERSONA_UNITS = {p.username: p.unit for p in PERSONAS}
 
 # (world, persona) for every persona whose unit takes no part in the world's case.

@@ -1,6 +1,6 @@
 """Every list of API v1 costs the same number of queries with few rows and with many (3 and
 30 rows of its kind on the page): no row loads anything one by one. Rows are made in bulk
-here; the services are tested in test_endpoints.py."""
+here; the services are tested in the endpoint tests (test_cases.py, test_entries.py, ...)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Unit, User
 from coordination.models import (
@@ -30,6 +29,7 @@ from coordination.models import (
     Reminder,
 )
 from tests.coordination.test_query_counts import bulk_cases, bulk_entries
+from tests.helpers import token_client, unit
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +43,6 @@ def _throttle_reset() -> Any:
     cache.clear()
     yield
     cache.clear()
-
-
-def token_client(username: str) -> Client:
-    token, _created = Token.objects.get_or_create(user=User.objects.get(username=username))
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
-
-
-def unit(name: str) -> Unit:
-    return Unit.objects.get(name=name)
 
 
 def measure(client: Client, url: str) -> tuple[int, list[dict[str, Any]], list[str]]:

@@ -48,10 +48,9 @@ from tests.api.conftest import (
     API_ROUTES_WITH_IDS,
     ApiRoute,
     CaseWorld,
-    token_client,
-    token_for,
 )
 from tests.conftest import fresh_cpr
+from tests.helpers import token_client, token_for
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
 
@@ -294,7 +293,7 @@ def test_the_loaded_schema_is_the_served_one(playground: Playground) -> None:
 @pytest.mark.parametrize("bad_id", ["abc", "-1", "1.5", "%C3%A6"])
 def test_malformed_ids_get_the_apis_404(route: ApiRoute, bad_id: str) -> None:
     """An id the URLconf cannot match (`<int:...>`) is still under /api/v1/: the answer is
-    the API's JSON 404 (API.md: JSON everywhere), not the HTML page of the site."""
+    the API's JSON 404 (docs/api.md: JSON everywhere), not the HTML page of the site."""
     url = "/" + re.sub(r"<(?:\w+:)?\w+>", bad_id, route.route)
     client = token_client("ssp.aalborg")
     for method in route.methods:

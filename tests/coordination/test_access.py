@@ -14,6 +14,7 @@ from accounts.models import Membership, Unit
 from coordination import access, services
 from coordination.access import CaseAction
 from coordination.models import ALL_CATEGORIES, CaseParticipant, Forum
+from tests.helpers import PERSONAS
 
 pytestmark = pytest.mark.django_db
 
@@ -220,22 +221,6 @@ def test_forums_for_opening(persona) -> None:
     assert "Knock Knock Aalborg" in names and "PSP Aalborg" not in names
     assert not access.forums_for_opening(persona("statistik")).exists()
     assert not access.forums_for_opening(persona("politi.efterforsk")).exists()
-
-
-PERSONAS = [
-    "ssp.aalborg",
-    "politi.forebyg",
-    "politi.efterforsk",
-    "psyk.syd",
-    "job.aalborg",
-    "fam.aalborg",
-    "social.aalborg",
-    "ssp.hjoerring",
-    "skole.aalborg",
-    "statistik",
-    "revisor",
-    "admin",
-]
 
 
 def test_get_case_flags_agree_with_the_list_filter(persona, open_case) -> None:

@@ -1,5 +1,5 @@
 """A case whose citizen is outside the forum's age band is flagged in "Mine sager" and on
-the case page (LEGAL.md 2, rule 2), without extra queries per row."""
+the case page (sharing-rules.md 2, rule 2), without extra queries per row."""
 
 from __future__ import annotations
 

@@ -17,12 +17,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Unit, User
+from accounts.models import Unit
 from coordination import audit
 from coordination.models import AuditEvent, Case
 from tests.conftest import fresh_cpr
+from tests.helpers import post_json, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +41,6 @@ def _throttle_reset() -> Any:
     cache.clear()
     yield
     cache.clear()
-
-
-def token_client(user: User) -> Client:
-    token, _created = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
 
 
 @pytest.fixture
@@ -71,7 +66,7 @@ def log_events(when: dt.datetime, count: int = 1, **kwargs: Any) -> list[AuditEv
         event = audit.build_event(**kwargs)
         event.occurred_at = when
         events.append(event)
-    audit._insert(events)
+    audit.insert_events(events)
     return events
 
 
@@ -87,10 +82,6 @@ def api_events() -> Any:
 def event_texts() -> list[str]:
     fields = ("detail", "purpose", "object_id", "object_type", "actor_username", "request_id")
     return [json.dumps(row, default=str) for row in AuditEvent.objects.values(*fields)]
-
-
-def post_json(client: Client, path: str, body: Any, **extra: Any) -> Any:
-    return client.post(path, json.dumps(body), content_type="application/json", **extra)
 
 
 # --- Authentication and refusal ----------------------------------------------------------
@@ -322,7 +313,7 @@ def test_search_with_an_invalid_cpr_number_is_400(api: Client, typed) -> None:
 
 
 def test_search_takes_json_only(api: Client, kk_citizen) -> None:
-    """JSON everywhere (API.md): a form-encoded body is refused before anything is read."""
+    """JSON everywhere (docs/api.md): a form-encoded body is refused before anything is read."""
     case, number = kk_citizen
     response = api.post(SEARCH, {"cpr": number})
     assert response.status_code == 415
@@ -385,7 +376,7 @@ def test_query_count_does_not_grow_with_the_page_size(api: Client, persona) -> N
         )
         for i, case in enumerate(Case.objects.order_by("citizen_id").distinct()[:50])
     ]
-    audit._insert(events)
+    audit.insert_events(events)
     api.get(EVENTS, {"page_size": 5})  # warm up (content types, the token's user, ...)
     with CaptureQueriesContext(connection) as few:
         small = api.get(EVENTS, {"page_size": 5})

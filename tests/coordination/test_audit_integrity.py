@@ -142,11 +142,11 @@ def test_an_event_slipped_into_a_sealed_window_is_named() -> None:
     gap_end = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() + 10
     late = audit.build_event(actor=None, action=audit.Action.LOGIN_FAILED)
     late.pk = gap_end
-    audit._insert([late])
+    audit.insert_events([late])
     seal_all()
     forged = audit.build_event(actor=None, action=audit.Action.LOGOUT)
     forged.pk = gap_end - 5
-    audit._insert([forged])  # correctly signed: only the seal can tell it was not there
+    audit.insert_events([forged])  # correctly signed: only the seal can tell it was not there
     problem = seals.audit_verify().problems[0]
     assert (problem.kind, problem.event_id) == ("event_inserted", gap_end - 5)
 

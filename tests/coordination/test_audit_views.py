@@ -61,7 +61,7 @@ def log_events(when: dt.datetime, count: int = 1, **kwargs: Any) -> list[AuditEv
         event = audit.build_event(**kwargs)
         event.occurred_at = when
         events.append(event)
-    audit._insert(events)
+    audit.insert_events(events)
     return events
 
 
@@ -497,7 +497,7 @@ def views_of(actor: User, cases: list[Case], when: dt.datetime) -> list[AuditEve
         event = audit.build_event(actor=actor, action="view", obj=case)
         event.occurred_at = when
         events.append(event)
-    audit._insert(events)
+    audit.insert_events(events)
     return events
 
 

@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Unit, User
 from coordination import services, workflows
 from coordination.models import (
     ALL_CATEGORIES,
@@ -27,6 +26,7 @@ from coordination.models import (
     OutcomeSnapshot,
     Referral,
 )
+from tests.helpers import unit, user
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +34,6 @@ KK = ("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg")
 PSP = ("PSP Aalborg", "politi.forebyg", "Forebyggelse Aalborg")
 OUTSIDERS = ("ssp.hjoerring", "politi.efterforsk")
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def unit(name: str) -> Unit:
-    return Unit.objects.get(name=name)
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
 
 
 def local_input(when: dt.datetime) -> str:

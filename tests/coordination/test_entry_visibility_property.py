@@ -4,12 +4,12 @@ On a Knock Knock case and on an Exit case, with random participants (member unit
 forum, random roles, categories and validity), random consents (scopes, withdrawn or not)
 and random entries (an author taking part, a random category, a valid basis, all
 participants or named ones), `access.entries_for(user, case)` returns exactly the entries
-LEGAL.md 3 lets the user's unit see. In particular it never returns an entry whose audience
+sharing-rules.md 3 lets the user's unit see. In particular it never returns an entry whose audience
 or consent excludes the unit, nor one of a category outside the unit's participation, nor
 one of a category the law withholds from the unit's type unless the author named it.
 
 The expectation is computed here, in plain Python, from the generated data and from the
-rules as LEGAL.md states them; it does not use access.py or the policy table. The one
+rules as sharing-rules.md states them; it does not use access.py or the policy table. The one
 exemption it makes, as the product does: a unit sees what it wrote itself.
 
 Each example runs inside a transaction that is rolled back (the database is shared).
@@ -34,7 +34,7 @@ from tests.conftest import fresh_cpr
 
 pytestmark = pytest.mark.django_db
 
-# --- LEGAL.md 3, restated independently of coordination/policy.py ---------------------------
+# --- sharing-rules.md 3, restated independently of coordination/policy.py ------------------
 
 # Jobcenter units see employment, identity and general by default; others only when named.
 JOBCENTER_BY_DEFAULT = frozenset({"employment", "identity", "general"})
@@ -251,9 +251,9 @@ def _build(data: st.DataObject, forum_name: str) -> tuple[Case, dict, list[Entry
 
 
 def _expected(unit: Unit, participation: Participation | None, entries: list[EntryModel]) -> set:
-    """The entries LEGAL.md 3 lets `unit` see, from the generated data alone."""
+    """The entries sharing-rules.md 3 lets `unit` see, from the generated data alone."""
     if participation is None or not participation.current:
-        return set()  # LEGAL.md 2, rule 1: only while a participant of the case
+        return set()  # sharing-rules.md 2, rule 1: only while a participant of the case
     if unit.unit_type == "police_investigation":
         return set()  # retsplejeloven § 115, stk. 2, 2. pkt.
     visible = set()

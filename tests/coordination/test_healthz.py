@@ -25,7 +25,7 @@ def test_healthz_is_503_when_the_broker_is_down(client: Client, monkeypatch) -> 
 def test_healthz_is_503_when_the_database_is_down(client: Client, monkeypatch) -> None:
     from django.db import DatabaseError
 
-    from coordination.views import cases as views
+    from coordination.views import health as views
 
     def broken() -> None:
         raise DatabaseError("down")

@@ -1,4 +1,4 @@
-"""The citizen insight report (LEGAL.md 7) holds the workflows' records too: concern
+"""The citizen insight report (sharing-rules.md 7) holds the workflows' records too: concern
 reports, referrals, incidents, offers and outcome snapshots about the citizen, with the
 units that hold or received them, and nothing about other citizens."""
 

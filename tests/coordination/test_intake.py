@@ -16,24 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Membership, Unit, User
+from accounts.models import Membership, User
 from coordination import reminders, services
-from coordination.models import AuditEvent, Case, Citizen, ConcernReport, Forum, Reminder
+from coordination.models import AuditEvent, Case, Citizen, ConcernReport, Reminder
 from tests.conftest import fresh_cpr
+from tests.helpers import forum, unit
 
 pytestmark = pytest.mark.django_db
 
 KK = "Knock Knock Aalborg"
 OUTSIDERS = ("ssp.hjoerring", "politi.efterforsk")
 REPORT_PAGES = ("intake_detail", "intake_identify", "intake_screen", "intake_feedback")
-
-
-def unit(name: str) -> Unit:
-    return Unit.objects.get(name=name)
-
-
-def forum(name: str) -> Forum:
-    return Forum.objects.get(name=name)
 
 
 def url(name: str, report: ConcernReport | None = None) -> str:

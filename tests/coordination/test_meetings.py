@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Membership, Unit, User
+from accounts.models import Membership
 from coordination import services
 from coordination.models import (
     ALL_CATEGORIES,
@@ -29,6 +29,7 @@ from coordination.models import (
     Meeting,
     MinutesDistribution,
 )
+from tests.helpers import unit, user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,14 +44,6 @@ def later(**delta: float) -> dt.datetime:
 
 def local_input(when: dt.datetime) -> str:
     return timezone.localtime(when).strftime(INPUT_FORMAT)
-
-
-def unit(name: str) -> Unit:
-    return Unit.objects.get(name=name)
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
 
 
 def kk_forum() -> Forum:

@@ -1,7 +1,7 @@
-"""THE permission matrix: LEGAL.md sections 2-4 as one executable table.
+"""THE permission matrix: sharing-rules.md sections 2-4 as one executable table.
 
-Every persona of SEED_DATA.md is checked against every case kind below for every action.
-The table `GRID` is meant to be read next to LEGAL.md by a lawyer: one line per persona and
+Every persona of docs/demo-data.md is checked against every case kind below for every action.
+The table `GRID` is meant to be read next to sharing-rules.md by a lawyer: one line per persona and
 case kind, one column per action. `SPECIAL` adds the rules a grid column cannot show (named
 audiences, notifications, health-law bases, consent withdrawal, KSP status, legal review).
 Together they form `ROWS`: (persona, case kind, action, expected).
@@ -31,7 +31,7 @@ Local additions (documented here, made inside the test transaction only):
 - "§ 115-møde Aalborg" (s115) and "Pre-exit Aalborg" (pre_exit) are not seeded; they are
   created so that every forum type of policy.FORUM_RULES is in the table.
 - KSP Nordjylland has no jobcenter member in the seed; the KSP case kind adds Jobcenter
-  Aalborg to the forum (LEGAL.md 2: "a jobcenter member raises a legal-review flag").
+  Aalborg to the forum (sharing-rules.md 2: "a jobcenter member raises a legal-review flag").
 - PSP Aalborg and Knock Knock Aalborg have no member unit left once the realistic
   participants take part; one more admissible unit is added to the forum so that
   "manage" can add a participant (Retspsykiatrisk Afdeling; Lokalpoliti Hobro).
@@ -68,13 +68,14 @@ from coordination.models import (
     LegalBasis,
 )
 from tests.conftest import fresh_cpr
+from tests.helpers import unit, user
 
 pytestmark = pytest.mark.django_db
 
 Y, N, R = "Y", "N", "R"
 B, C, E = LegalBasis, Category, EffortType
 
-PERSONAS = demo.PERSONA_USERNAMES  # the twelve personas of SEED_DATA.md, in its order
+PERSONAS = demo.PERSONA_USERNAMES  # the twelve personas of docs/demo-data.md, in its order
 
 # --- The case kinds ---------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ KK_15_17 = Kind(
     age=16,
     track="15-17",
     # Jobcenter Aalborg takes part with every category, so that its rows test the policy's
-    # rule for jobcenters (LEGAL.md 3), not its participation's category list.
+    # rule for jobcenters (sharing-rules.md 3), not its participation's category list.
     participants=(
         ("Forebyggelse Aalborg", PART, ALL),
         ("Familiegrupperne", PART, ALL),
@@ -297,7 +298,7 @@ KINDS: dict[str, Kind] = {
         forum_members=("Jobcenter Aalborg",),
     ),
     # Infohus Nordjylland: psychiatry takes part outside PSP, so its health entry rests on
-    # sundhedsloven § 43, stk. 2, nr. 2, decided by psyk.syd (LEGAL.md 3, first rule).
+    # sundhedsloven § 43, stk. 2, nr. 2, decided by psyk.syd (sharing-rules.md 3, first rule).
     "infohus": Kind(
         forum="Infohus Nordjylland",
         lead="politi.forebyg",
@@ -374,15 +375,15 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "psp": [
         ("politi.forebyg",    (Y, Y, Y, Y, Y, Y, Y, Y,   Y, Y, Y, Y)),  # lead
         ("social.aalborg",    (Y, Y, Y, Y, Y, Y, Y, Y,   Y, Y, N, N)),
-        # Psychiatry's health information is shared under RPL115_PSP in PSP (LEGAL.md 3).
+        # Psychiatry's health information is shared under RPL115_PSP in PSP (sharing-rules.md 3).
         ("psyk.syd",          (Y, Y, Y, Y, Y, Y, Y, Y,   Y, Y, N, N)),
-        ("ssp.aalborg",       NOTHING),  # SSP is no PSP member type (LEGAL.md 2)
+        ("ssp.aalborg",       NOTHING),  # SSP is no PSP member type (sharing-rules.md 2)
         ("job.aalborg",       NOTHING),  # a jobcenter is no PSP member type
         ("fam.aalborg",       NOTHING),
         ("skole.aalborg",     NOTHING),
-        ("ssp.hjoerring",     NOTHING),  # Hjørring sees no Aalborg case (LEGAL.md 2, rule 1)
+        ("ssp.hjoerring",     NOTHING),  # Hjørring sees no Aalborg case (sharing rule 2.1)
         ("politi.efterforsk", NOTHING),  # investigation never (rpl. § 115, stk. 2, 2. pkt.)
-        ("statistik",         NOTHING),  # aggregates only (LEGAL.md 3)
+        ("statistik",         NOTHING),  # aggregates only (sharing-rules.md 3)
         ("revisor",           NOTHING),  # the audit log, not case content
         ("admin",             NOTHING),  # a superuser, yet no case content
     ],
@@ -391,7 +392,7 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("politi.forebyg",    (Y, Y, Y, Y, Y, Y, Y, Y,   Y, Y, N, N)),
         ("fam.aalborg",       (Y, Y, Y, Y, Y, Y, Y, Y,   Y, Y, N, N)),
         # Jobcenter units see employment, identity and general by default; other
-        # categories (health included) only when named (LEGAL.md 3), see SPECIAL.
+        # categories (health included) only when named (sharing-rules.md 3), see SPECIAL.
         ("job.aalborg",       (Y, Y, N, N, N, N, Y, Y,   Y, Y, N, N)),
         ("social.aalborg",    NOTHING),  # not a Knock Knock member
         ("psyk.syd",          NOTHING),
@@ -421,7 +422,7 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.aalborg",       (Y, Y, Y, Y, Y, Y, Y, Y,   Y, Y, Y, Y)),
         ("politi.forebyg",    (Y, Y, Y, Y, Y, Y, Y, Y,   Y, Y, N, N)),
         ("social.aalborg",    (Y, Y, Y, Y, Y, Y, Y, Y,   Y, Y, N, N)),
-        # School units do not see health entries unless named (LEGAL.md 3), see SPECIAL.
+        # School units do not see health entries unless named (sharing-rules.md 3), see SPECIAL.
         ("skole.aalborg",     (Y, Y, Y, N, Y, Y, Y, Y,   Y, Y, N, N)),
         ("fam.aalborg",       NOTHING),  # a forum member, not taking part
         ("job.aalborg",       NOTHING),  # SSP has not formally included the jobcenter
@@ -504,7 +505,7 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
-    # Exit: an entry is visible only to units covered by the active consent (LEGAL.md 3).
+    # Exit: an entry is visible only to units covered by the active consent (sharing-rules.md 3).
     # The health column is N for everyone: the consent does not cover health, so no health
     # entry exists (SPECIAL shows that sharing one is refused).
     "exit_consent": [
@@ -523,7 +524,7 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
-    # Withdrawal hides consent-based entries at once (LEGAL.md 3, 4); nothing more can be
+    # Withdrawal hides consent-based entries at once (sharing-rules.md 3, 4); nothing more can be
     # shared on the withdrawn consent (R). The author unit keeps seeing what it wrote.
     "exit_withdrawn": [
         ("politi.forebyg",    (Y, Y, Y, N, Y, Y, Y, Y,   Y, R, Y, Y)),  # the author
@@ -559,18 +560,18 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 
 # The rules a grid column cannot show: (persona, case kind, action, expected).
 SPECIAL: list[tuple[str, str, str, str]] = [
-    # LEGAL.md 3: health information from psychiatry travels on RPL115_PSP in PSP ...
+    # sharing-rules.md 3: health information from psychiatry travels on RPL115_PSP in PSP ...
     ("psyk.syd",       "psp",      "share health on RPL115_PSP",                         Y),
-    # ... and PSP rests on nr. 2, not on the SSP basis (LEGAL.md 2).
+    # ... and PSP rests on nr. 2, not on the SSP basis (sharing-rules.md 2).
     ("politi.forebyg", "psp",      "share general on RPL115_SSP",                        R),
-    # LEGAL.md 2: the law admits only police, social services and psychiatry to PSP.
+    # sharing-rules.md 2: the law admits only police, social services and psychiatry to PSP.
     ("politi.forebyg", "psp",      "add Jobcenter Aalborg after the forum included it",  R),
     # Investigation never takes part (rpl. § 115, stk. 2, 2. pkt.), not even as a member.
     ("politi.forebyg", "psp",      "add Efterforskning after the forum included it",     R),
     ("ssp.aalborg",    "kk_15_17", "add Efterforskning after the forum included it",     R),
     ("politi.efterforsk", "kk_15_17", "take emergency access",                           N),
     ("ssp.hjoerring",  "kk_15_17", "take emergency access",                              N),
-    # Jobcenter: other categories only when named (LEGAL.md 3).
+    # Jobcenter: other categories only when named (sharing-rules.md 3).
     ("job.aalborg",    "kk_15_17", "view entry: health named Jobcenter Aalborg",         Y),
     ("politi.forebyg", "kk_15_17", "view entry: health named Jobcenter Aalborg",         N),
     ("fam.aalborg",    "kk_15_17", "view entry: health named Jobcenter Aalborg",         N),
@@ -588,16 +589,16 @@ SPECIAL: list[tuple[str, str, str, str]] = [
     # Outside psychiatry, health written by others rests on the forum's basis; the
     # health-law bases are psychiatry's.
     ("ssp.aalborg",    "kk_15_17", "share health on SUL43_2_2 decided by psyk.syd",      R),
-    # LEGAL.md 3: the author writes the necessity justification.
+    # sharing-rules.md 3: the author writes the necessity justification.
     ("ssp.aalborg",    "kk_15_17", "share general without a necessity justification",    R),
-    # LEGAL.md 4: a consent given by a guardian (also with the 15-17-year-old) names them.
+    # sharing-rules.md 4: a consent given by a guardian (also with the 15-17-year-old) names them.
     ("ssp.aalborg",    "kk_15_17", "register a consent by citizen and guardian, guardian unnamed", R),  # noqa: E501
-    # LEGAL.md 2, rule 1: only while the unit is a registered member of the forum.
+    # sharing-rules.md 2, rule 1: only while the unit is a registered member of the forum.
     ("job.aalborg",    "kk_15_17", "view case after the forum removed Jobcenter Aalborg", N),
-    # LEGAL.md 2, rule 2: outside the age band only with a recorded reason.
+    # sharing-rules.md 2, rule 2: outside the age band only with a recorded reason.
     ("ssp.aalborg",    "kk_15_17", "open a case for a 30-year-old without a reason",     R),
     ("ssp.aalborg",    "kk_15_17", "open a case for a 30-year-old with a reason",        Y),
-    # School units see health only when named (LEGAL.md 3).
+    # School units see health only when named (sharing-rules.md 3).
     ("skole.aalborg",  "ssp",      "view entry: health named Skoler Aalborg",            Y),
     ("politi.forebyg", "ssp",      "view entry: health named Skoler Aalborg",            N),
     # SSP: a jobcenter only when the forum formally included it, then with legal review.
@@ -605,7 +606,7 @@ SPECIAL: list[tuple[str, str, str, str]] = [
     ("ssp.aalborg",    "ssp",      "add Jobcenter Aalborg after the forum included it: legal review", Y),  # noqa: E501
     ("fam.aalborg",    "ssp",      "take emergency access",                              Y),
     ("job.aalborg",    "ssp_plus", "participation flagged for legal review",             N),
-    # KSP (LEGAL.md 2, rule 3): nr. 3 a, b or c must be recorded.
+    # KSP (sharing-rules.md 2, rule 3): nr. 3 a, b or c must be recorded.
     ("politi.forebyg", "ksp",      "open a KSP case without recording nr. 3 a/b/c",      R),
     ("politi.forebyg", "ksp",      "open a KSP case recording nr. 3 c",                  Y),
     ("politi.forebyg", "ksp",      "share general on RPL115_SSP",                        R),
@@ -613,11 +614,11 @@ SPECIAL: list[tuple[str, str, str, str]] = [
     ("job.aalborg",    "ksp",      "participation flagged for legal review",             Y),
     ("social.aalborg", "ksp",      "participation flagged for legal review",             N),
     ("job.aalborg",    "ksp",      "open a KSP case led by Jobcenter Aalborg: legal review", Y),
-    # KSP admits only Kriminalforsorgen, social services and police (LEGAL.md 2).
+    # KSP admits only Kriminalforsorgen, social services and police (sharing-rules.md 2).
     ("politi.forebyg", "ksp",      "add Skoler Aalborg after the forum included it",     R),
     ("skole.aalborg",  "ksp",      "open a KSP case led by Skoler Aalborg after the forum included it", R),  # noqa: E501
     # Outside PSP, psychiatry's health information needs SUL43_CONSENT or SUL43_2_2;
-    # SUL43_2_2 records the deciding health professional and creates a task (LEGAL.md 3).
+    # SUL43_2_2 records the deciding health professional and creates a task (sharing-rules.md 3).
     ("psyk.syd",       "infohus",  "share health on RPL115_PSP",                         R),
     ("psyk.syd",       "infohus",  "share health on RPL115_SSP",                         R),
     ("psyk.syd",       "infohus",  "share health on SUL43_2_2 without a deciding professional", R),
@@ -625,27 +626,27 @@ SPECIAL: list[tuple[str, str, str, str]] = [
     ("psyk.syd",       "infohus",  "share health on SUL43_2_2 decided by psyk.syd: task to inform the patient", Y),  # noqa: E501
     ("psyk.syd",       "infohus",  "share health on SUL43_CONSENT without a consent",    R),
     ("psyk.syd",       "infohus",  "share health on SUL43_CONSENT with a consent",       Y),
-    # "any CONSENT entry" (LEGAL.md 3): withdrawal hides health shared on consent too.
+    # "any CONSENT entry" (sharing-rules.md 3): withdrawal hides health shared on consent too.
     ("social.aalborg", "infohus",  "view a SUL43_CONSENT health entry",                  Y),
     ("social.aalborg", "infohus",  "view a SUL43_CONSENT health entry after withdrawal", N),
     # ... except for the author's own unit, which keeps its record.
     ("psyk.syd",       "infohus",  "view a SUL43_CONSENT health entry after withdrawal", Y),
-    # Exit rests on the citizen's consent (LEGAL.md 2, 3).
+    # Exit rests on the citizen's consent (sharing-rules.md 2, 3).
     ("politi.forebyg", "exit_consent", "share general on RPL115_SSP",                    R),
     # The consent's scope: health is not covered, Jobcenter Aalborg is not covered.
     ("politi.forebyg", "exit_consent", "share health on CONSENT",                        R),
     ("politi.forebyg", "exit_consent", "share general on CONSENT naming Jobcenter Aalborg", R),
     ("politi.forebyg", "exit_consent", "share general on CONSENT without a consent",     R),
-    # Exit consent is "required, written, scoped" (LEGAL.md 2).
+    # Exit consent is "required, written, scoped" (sharing-rules.md 2).
     ("politi.forebyg", "exit_consent", "register an oral consent",                       R),
-    # LEGAL.md 4: where § 115 applies, going on without consent is a recorded decision
+    # sharing-rules.md 4: where § 115 applies, going on without consent is a recorded decision
     # (who decided); Exit rests on consent and cannot go on without it.
     ("ssp.aalborg",    "s115",     "record a decision to go on without consent",         Y),
     ("skole.aalborg",  "s115",     "record a decision to go on without consent",         Y),
     # An informed participant does not write, so it does not decide either.
     ("politi.forebyg", "kk_18_25", "record a decision to go on without consent",         N),
     ("politi.forebyg", "exit_consent", "record a decision to go on without consent",     R),
-    # A consent ends at its "valid until" (LEGAL.md 4).
+    # A consent ends at its "valid until" (sharing-rules.md 4).
     ("social.aalborg", "exit_consent", "view entry: social after the consent expired",   N),
     # Withdrawal takes effect at once: the next query no longer returns the entry.
     ("social.aalborg", "exit_consent", "view entry: social after withdrawing the consent", N),
@@ -677,14 +678,6 @@ class Built:
     @property
     def basis(self) -> str:
         return self.case.ksp_basis or self.case.forum.default_legal_basis
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
-
-
-def unit(name: str) -> Unit:
-    return Unit.objects.get(name=name)
 
 
 def forum_named(name: str) -> Forum:

@@ -264,7 +264,7 @@ def test_the_scan_enqueues_after_commit_in_batches(
 ) -> None:
     with (
         time_machine.travel(T0 + dt.timedelta(minutes=1), tick=False),
-        mock.patch.object(tasks.deliver_reminders, "delay") as delay,
+        mock.patch.object(reminders, "enqueue_delivery") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         reminders.reminders_scan()
@@ -277,7 +277,7 @@ def test_the_scan_enqueues_after_commit_in_batches(
 def test_a_broker_outage_loses_nothing(action: Action, django_capture_on_commit_callbacks) -> None:
     with (
         time_machine.travel(T0 + dt.timedelta(minutes=1), tick=False),
-        mock.patch.object(tasks.deliver_reminders, "delay", side_effect=ConnectionError) as down,
+        mock.patch.object(reminders, "enqueue_delivery", side_effect=ConnectionError) as down,
         django_capture_on_commit_callbacks(execute=True),
     ):
         reminders.reminders_scan()
@@ -287,7 +287,7 @@ def test_a_broker_outage_loses_nothing(action: Action, django_capture_on_commit_
     # Later, the broker is back: the next scan finds the stale pending reminder again.
     with (
         time_machine.travel(T0 + dt.timedelta(minutes=10), tick=False),
-        mock.patch.object(tasks.deliver_reminders, "delay") as delay,
+        mock.patch.object(reminders, "enqueue_delivery") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert reminders.reminders_scan() == 0  # nothing new recorded

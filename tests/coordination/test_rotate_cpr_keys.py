@@ -17,8 +17,7 @@ NEW_KEY = Fernet.generate_key().decode()
 
 def _use_keys(settings, keys: list[str]) -> None:
     settings.CPR_ENCRYPTION_KEYS = keys
-    cpr._fernet.cache_clear()
-    cpr._first.cache_clear()
+    cpr.forget_keys()
 
 
 @pytest.fixture
@@ -26,8 +25,7 @@ def old_keys(settings, db) -> list[str]:
     """The development key(s) the demo citizens are encrypted under; caches cleared after."""
     keys = list(settings.CPR_ENCRYPTION_KEYS)
     yield keys
-    cpr._fernet.cache_clear()
-    cpr._first.cache_clear()
+    cpr.forget_keys()
 
 
 def _snapshot() -> dict[int, tuple[str, str, str]]:

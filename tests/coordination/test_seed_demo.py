@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: the North Jutland demo data of docs/SEED_DATA.md.
+"""`manage.py seed_demo`: the North Jutland demo data of docs/demo-data.md.
 
 Works on an empty test database and on one the session has already seeded (the command is
 idempotent), so it makes no assumption about which of the two it gets.
@@ -37,16 +37,13 @@ from coordination.models import (
     RelatedPerson,
     Reminder,
 )
+from tests.helpers import PERSONAS, user
 
 pytestmark = pytest.mark.django_db
 
-# The personas are part of the product's contract (SEED_DATA.md): spelled out, not imported.
-PERSONAS = {
-    "ssp.aalborg", "politi.forebyg", "politi.efterforsk", "psyk.syd", "job.aalborg",
-    "fam.aalborg", "social.aalborg", "ssp.hjoerring", "skole.aalborg", "statistik",
-    "revisor", "admin",
-}  # fmt: skip
-PRACTITIONERS = PERSONAS - {"politi.efterforsk", "statistik", "revisor", "admin"}
+# The personas (tests.helpers.PERSONAS) are part of the product's contract (docs/demo-data.md):
+# spelled out there, not imported from the seed.
+PRACTITIONERS = set(PERSONAS) - {"politi.efterforsk", "statistik", "revisor", "admin"}
 COUNTED: tuple[type[Model], ...] = (
     Organisation, Unit, Forum, User, Membership, Citizen, RelatedPerson, Case,
     CaseParticipant, Contact, Entry, AuditEvent, Action, ConcernReport, Meeting, AgendaItem,
@@ -63,13 +60,9 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in COUNTED}
 
 
-def user(username: str) -> User:
-    return User.objects.get(username=username)
-
-
 def test_personas_exist_with_exactly_the_contract_usernames() -> None:
     seed()
-    assert set(User.objects.values_list("username", flat=True)) == PERSONAS
+    assert set(User.objects.values_list("username", flat=True)) == set(PERSONAS)
     admin = user("admin")
     assert admin.is_superuser and admin.is_staff
     assert not User.objects.exclude(username="admin").filter(is_staff=True).exists()

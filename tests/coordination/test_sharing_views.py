@@ -13,16 +13,13 @@ from accounts import services as account_services
 from accounts.models import Membership, Unit
 from coordination import access, services
 from coordination.models import Action, AuditEvent, Case, CaseParticipant, Consent, Entry
+from tests.helpers import unit
 
 pytestmark = pytest.mark.django_db
 
 KK = ("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg")
 PSP = ("PSP Aalborg", "politi.forebyg", "Forebyggelse Aalborg")
 EXIT = ("Exit Nordjylland", "politi.forebyg", "Forebyggelse Aalborg")
-
-
-def unit(name: str) -> Unit:
-    return Unit.objects.get(name=name)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The permission matrix grows with the workflows (issue 8): one table, next to the one in
 test_permission_matrix.py, of who sees and does what of intake, meetings, outreach offers,
-referrals, PSP incidents, outcome snapshots and stages, for every persona of SEED_DATA.md
-on every case kind. Read it next to LEGAL.md:
+referrals, PSP incidents, outcome snapshots and stages, for every persona of docs/demo-data.md
+on every case kind. Read it next to sharing-rules.md:
 
 - a forum's intake queue and meetings are its member units' (the § 115 cooperation that
   screens and meets), never investigation's, never statistics' or the auditor's;
@@ -26,10 +26,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Unit, User
+from accounts.models import User
 from coordination import access, demo, services
 from coordination.models import ALL_CATEGORIES, Case, ConcernReport, Forum
 from tests.conftest import fresh_cpr
+from tests.helpers import unit, user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,14 +94,6 @@ MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 # fmt: on
-
-
-def user(name: str) -> User:
-    return User.objects.get(username=name)
-
-
-def unit(name: str) -> Unit:
-    return Unit.objects.get(name=name)
 
 
 @dataclass

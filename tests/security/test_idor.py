@@ -71,11 +71,11 @@ NO_OBJECT_ID = {
     "api:unit-list": "the unit directory (no personal data)",
     "api:forum-list": "the forums of the caller's units (no personal data)",
     "api:citizen-list": "registers a citizen; the CPR number is in the body "
-    "(tests/api/test_endpoints.py)",
+    "(tests/api/test_citizens.py)",
     "api:citizen-lookup": "the CPR number is in the body; only those who may open cases "
-    "(tests/api/test_endpoints.py)",
+    "(tests/api/test_citizens.py)",
     "api:case-list": "the user's own cases, from access.cases_for; opening one needs a "
-    "citizen the caller identified (tests/api/test_endpoints.py)",
+    "citizen the caller identified (tests/api/test_cases.py)",
     "api:notification-list": "the user's own notifications",
     "api_schema": "the API's OpenAPI schema (no data)",
     "api_docs": "the API's documentation page (no data)",

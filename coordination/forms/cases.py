@@ -1,0 +1,283 @@
+"""Forms of the case pages: opening a case, contacts, entries, participants, consents,
+emergency access and closing. They validate shape; the services validate meaning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit, User
+from coordination import access, cpr, policy, workflows
+from coordination.forms.base import (
+    StyledForm,
+    check_unit_in_forum,
+    offer_forums_and_units,
+)
+from coordination.models import (
+    Case,
+    CaseParticipant,
+    Category,
+    Consent,
+    ConsentDecision,
+    Contact,
+    Forum,
+    LegalBasis,
+    RelatedPerson,
+)
+from coordination.querysets import REFERENCE_RE
+
+
+class CaseOpenForm(StyledForm):
+    cpr = forms.CharField(
+        label=_("CPR number"),
+        max_length=11,
+        help_text=_("DDMMYY-XXXX"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    forum = forms.ModelChoiceField(label=_("Forum"), queryset=Forum.objects.none())
+    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
+    track = forms.ChoiceField(label=_("Track"), choices=Case.Track.choices, required=False)
+    age_override_reason = forms.CharField(
+        label=_("Reason for age-band override"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only needed when the citizen is outside the forum's age band."),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offer_forums_and_units(self, user, "lead_unit")
+
+    def clean_cpr(self) -> str:
+        return cpr.normalise(self.cleaned_data["cpr"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_unit_in_forum(self, data, "lead_unit")
+        return data
+
+
+class ContactForm(StyledForm):
+    occurred_at = forms.DateTimeField(
+        label=_("Time of contact"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices)
+    result = forms.ChoiceField(
+        label=_("Result"), choices=[("", _("Choose the result")), *Contact.Result.choices]
+    )
+    partner = forms.ModelChoiceField(
+        label=_("Together with"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+    related_person = forms.ModelChoiceField(
+        label=_("With guardian or related person"),
+        queryset=RelatedPerson.objects.none(),
+        required=False,
+        empty_label=_("The citizen"),
+    )
+    note = forms.CharField(
+        label=_("Short note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text=_("No sensitive details here: write an entry for those."),
+    )
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        units = CaseParticipant.objects.active().filter(case=case).values("unit")
+        self.fields["partner"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, memberships__unit__in=units)
+            .exclude(pk=user.pk)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+        self.fields["related_person"].queryset = case.citizen.related_persons.all()  # type: ignore[attr-defined]
+
+
+class EntryForm(StyledForm):
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    audience = forms.ModelMultipleChoiceField(
+        label=_("Recipients"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to share with all participants."),
+    )
+    consent = forms.ModelChoiceField(
+        label=_("Consent"),
+        queryset=Consent.objects.none(),
+        required=False,
+        empty_label=_("No consent"),
+        help_text=_("Needed for consent-based legal bases."),
+    )
+    deciding_professional = forms.ModelChoiceField(
+        label=_("Deciding health professional"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        help_text=_("Needed for sundhedsloven § 43, stk. 2, nr. 2; the patient is told later."),
+    )
+    justification = forms.CharField(
+        label=_("Why is sharing necessary?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["legal_basis"].initial = case.forum.default_legal_basis
+        self.fields["audience"].queryset = access.audience_units(case)  # type: ignore[attr-defined]
+        self.fields["consent"].queryset = Consent.objects.active().filter(  # type: ignore[attr-defined]
+            citizen=case.citizen_id, forum=case.forum_id
+        )
+        self.fields["deciding_professional"].queryset = access.health_professionals(case)  # type: ignore[attr-defined]
+
+
+class ParticipantForm(StyledForm):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (r.value, r.label) for r in CaseParticipant.Role if r != CaseParticipant.Role.LEAD
+        ],
+    )
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=[])
+    categories = forms.MultipleChoiceField(
+        label=_("Categories the unit may receive"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    valid_until = forms.DateTimeField(
+        label=_("Access ends"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Leave empty while the unit works on the case."),
+    )
+    contact_user = forms.ModelChoiceField(
+        label=_("Contact person"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("No named person"),
+    )
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        effort = case.forum.effort_type
+        candidates = access.participant_candidates(case)
+        self.fields["unit"].queryset = candidates  # type: ignore[attr-defined]
+        bases = sorted(policy.participant_bases(effort))
+        labels = dict(LegalBasis.choices)
+        self.fields["legal_basis"].choices = [(b, labels[b]) for b in bases]  # type: ignore[attr-defined]
+        self.fields["legal_basis"].initial = case.forum.default_legal_basis
+        self.fields["categories"].initial = [c.value for c in Category]
+        self.fields["contact_user"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, memberships__unit__in=candidates)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+
+
+class ConsentForm(StyledForm):
+    given_by = forms.ChoiceField(label=_("Given by"), choices=Consent.GivenBy.choices)
+    guardian_name = forms.CharField(
+        label=_("Guardian's name"),
+        max_length=200,
+        required=False,
+        help_text=_("When a guardian gave or co-signed the consent."),
+    )
+    scope_units = forms.ModelMultipleChoiceField(
+        label=_("Units covered"),
+        queryset=Unit.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    scope_categories = forms.MultipleChoiceField(
+        label=_("Categories covered"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    purpose = forms.CharField(label=_("Purpose"), max_length=300)
+    form = forms.ChoiceField(label=_("Form"), choices=Consent.Form.choices)
+    valid_until = forms.DateTimeField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    document_reference = forms.CharField(
+        label=_("Document reference"),
+        max_length=200,
+        required=False,
+        help_text=_("Where the signed consent is filed."),
+    )
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope_units"].queryset = access.consent_scope_units(case)  # type: ignore[attr-defined]
+
+
+class EmergencyAccessForm(StyledForm):
+    reference = forms.CharField(
+        label=_("Case reference"),
+        max_length=20,
+        help_text=_("For example SAG-000042."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label=_("Why do you need access now?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Your reason is logged and reviewed by your unit's lead."),
+    )
+
+    def clean_reference(self) -> int:
+        match = REFERENCE_RE.match(self.cleaned_data["reference"].strip())
+        if not match:
+            raise ValidationError(_("Write the case reference, for example SAG-000042."))
+        return int(match.group(1))
+
+
+class ReviewForm(StyledForm):
+    review_note = forms.CharField(
+        label=_("Conclusion"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CloseCaseForm(StyledForm):
+    code = forms.ChoiceField(label=_("Closed because"), choices=[])
+    reason = forms.CharField(
+        label=_("Note on the closing"),
+        max_length=200,
+        help_text=_("What happened, in a sentence. No sensitive details here."),
+    )
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The forum type's closure reasons (coordination/workflows.py), for statistics.
+        self.fields["code"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose the reason")),
+            *workflows.closure_reasons(case.forum.effort_type),
+        ]
+
+
+class ConsentDecisionForm(StyledForm):
+    situation = forms.ChoiceField(label=_("Situation"), choices=ConsentDecision.Situation.choices)
+    reasoning = forms.CharField(
+        label=_("Why the cooperation goes on without consent"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,132 @@
+"""Every write in the coordination domain, one module per area (the same areas as views/,
+forms/, templates/ and tests/). Each service is atomic, takes the acting user, asks
+access.py whether the act is allowed, validates its input (ValidationError with field
+names, so forms and the API can show the message) and writes its audit event.
+
+Callers use the package: `services.case_open(...)`; the names below are its public surface."""
+
+from coordination.services._common import CLOCK_SKEW
+from coordination.services.actions import (
+    action_complete,
+    action_create,
+    action_reassign,
+    check_deadline,
+    notifications_mark_read,
+)
+from coordination.services.auditing import (
+    SAMPLE_MAX,
+    audit_sample_conclude,
+    audit_sample_draw,
+)
+from coordination.services.cases import (
+    DEFAULT_REVIEW_INTERVAL,
+    case_close,
+    case_open,
+    case_set_stage,
+)
+from coordination.services.casework import (
+    incident_record,
+    offer_answer,
+    offer_make,
+    outcome_record,
+    referral_send,
+    referral_update,
+)
+from coordination.services.citizens import (
+    RekeyResult,
+    citizen_create,
+    citizen_get_or_create,
+    citizens_rekey,
+    citizens_rekey_chunk,
+    related_person_add,
+)
+from coordination.services.emergency import (
+    EMERGENCY_ACCESS_DURATION,
+    EMERGENCY_REASON_MIN_LENGTH,
+    emergency_access_open,
+    emergency_access_review,
+)
+from coordination.services.intake import (
+    concern_feedback_record,
+    concern_report_create,
+    concern_report_identify,
+    concern_report_screen,
+)
+from coordination.services.meetings import (
+    agenda_item_action,
+    agenda_item_record,
+    meeting_add_case,
+    meeting_schedule,
+    meeting_set_attendees,
+    minutes_distribute,
+)
+from coordination.services.participants import (
+    expected_grants,
+    grants_expire,
+    grants_repair,
+    grants_sync,
+    participant_add,
+    participant_end,
+)
+from coordination.services.sharing import (
+    INFORM_PATIENT_WITHIN,
+    consent_decision_record,
+    consent_register,
+    consent_withdraw,
+    contact_log,
+    entry_share,
+)
+
+__all__ = [
+    "CLOCK_SKEW",
+    "DEFAULT_REVIEW_INTERVAL",
+    "EMERGENCY_ACCESS_DURATION",
+    "EMERGENCY_REASON_MIN_LENGTH",
+    "INFORM_PATIENT_WITHIN",
+    "SAMPLE_MAX",
+    "RekeyResult",
+    "action_complete",
+    "action_create",
+    "action_reassign",
+    "agenda_item_action",
+    "agenda_item_record",
+    "audit_sample_conclude",
+    "audit_sample_draw",
+    "case_close",
+    "case_open",
+    "case_set_stage",
+    "check_deadline",
+    "citizen_create",
+    "citizen_get_or_create",
+    "citizens_rekey",
+    "citizens_rekey_chunk",
+    "concern_feedback_record",
+    "concern_report_create",
+    "concern_report_identify",
+    "concern_report_screen",
+    "consent_decision_record",
+    "consent_register",
+    "consent_withdraw",
+    "contact_log",
+    "emergency_access_open",
+    "emergency_access_review",
+    "entry_share",
+    "expected_grants",
+    "grants_expire",
+    "grants_repair",
+    "grants_sync",
+    "incident_record",
+    "meeting_add_case",
+    "meeting_schedule",
+    "meeting_set_attendees",
+    "minutes_distribute",
+    "notifications_mark_read",
+    "offer_answer",
+    "offer_make",
+    "outcome_record",
+    "participant_add",
+    "participant_end",
+    "referral_send",
+    "referral_update",
+    "related_person_add",
+]

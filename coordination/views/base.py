@@ -1,0 +1,105 @@
+"""What the HTML views share: the signed-in user, a form handed to its service, and the two
+page shapes of case work: adding something to a case (`case_form_view`) and changing one
+object of a case (`case_object_view`). Access comes from access.py, writes go through the
+services, and every page that shows a case is audited (coordination.reads)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.models import User
+from coordination import access, services
+from coordination.forms.base import StyledForm, apply_service_errors
+from coordination.models import Case, Citizen
+from coordination.reads import record_case_view
+
+
+def request_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # login_required has already turned anonymous users away
+        raise PermissionDenied
+    return user
+
+
+def citizen_by_cpr(user: User, data: dict[str, Any]) -> Citizen:
+    """The citizen named by the form's CPR number: found, or registered with its names."""
+    citizen, _created = services.citizen_get_or_create(
+        actor=user,
+        cpr_number=data["cpr"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+    )
+    return citizen
+
+
+def submitted(
+    request: HttpRequest, form: StyledForm, run: Callable[[dict[str, Any]], object], done: str
+) -> bool:
+    """A POSTed, valid form handed to its service: True (with the success message) when the
+    service took it, else its ValidationError is shown on the form's fields."""
+    if not (form.is_bound and form.is_valid()):
+        return False
+    try:
+        run(form.cleaned_data)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return False
+    messages.success(request, done)
+    return True
+
+
+def case_form_view(
+    request: HttpRequest,
+    pk: int,
+    *,
+    action: access.CaseAction,
+    form_class: Callable[..., StyledForm],
+    service: Callable[..., object],
+    template: str,
+    done: str,
+    then: str = "coordination:case_detail",
+    extra: Callable[[User, Case, StyledForm], dict[str, object]] | None = None,
+) -> HttpResponse:
+    """The shape every "add something to a case" page shares: access, form, service,
+    redirect (to `then`); `extra` adds to the page's context (and may audit what it shows)."""
+    user = request_user(request)
+    case = access.get_case(user, pk, action)
+    form = form_class(request.POST if request.method == "POST" else None, user=user, case=case)
+    if submitted(request, form, lambda data: service(actor=user, case=case, **data), done):
+        return redirect(then, pk=case.pk)
+    context = {"case": case, "form": form, **(extra(user, case, form) if extra else {})}
+    view = request.resolver_match.url_name if request.resolver_match else ""
+    record_case_view(user, case, detail={"view": view})
+    status = 400 if form.is_bound else 200
+    return render(request, template, context, status=status)
+
+
+def case_object_view(
+    request: HttpRequest,
+    get: Callable[[User], Any],
+    *,
+    form_class: Callable[..., StyledForm],
+    service: Callable[..., object],
+    template: str,
+    done: str,
+) -> HttpResponse:
+    """The shape of the pages that change one object of a case (an offer, a referral, an
+    action): access through its case (`get`), form, service, back to the case. The form and
+    the service take the object by its model's name."""
+    user = request_user(request)
+    found = get(user)
+    name = found._meta.model_name
+    # Bound on every POST: a form without a required field (completing an action) counts.
+    form = form_class(request.POST if request.method == "POST" else None, **{name: found})
+    if submitted(request, form, lambda data: service(actor=user, **{name: found}, **data), done):
+        return redirect("coordination:case_detail", pk=found.case_id)
+    view = request.resolver_match.url_name if request.resolver_match else ""
+    record_case_view(user, found.case, detail={"view": view, name: found.pk})
+    context = {"case": found.case, name: found, "form": form}
+    return render(request, template, context, status=400 if form.is_bound else 200)
