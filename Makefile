@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -rf samraad.egg-info  # build metadata of the editable install: nothing outside .venv/ and var/
 	touch $(STAMP)
 
 run: $(STAMP)
