@@ -13,12 +13,27 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import Case as DbCase
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership, Unit, User
 from coordination import audit, policy
 from coordination.models import (
+    ALL_CATEGORIES,
     Action,
     AgendaItem,
     AuditEvent,
@@ -48,7 +64,9 @@ from coordination.models import (
     Notification,
     Offer,
     OutcomeSnapshot,
+    Recipient,
     Referral,
+    SharedContent,
 )
 from coordination.querysets import AuditEventQuerySet, CaseQuerySet, ContactQuerySet
 
@@ -63,6 +81,20 @@ class CaseAction(enum.StrEnum):
 
 class ForumAction(enum.StrEnum):
     OPEN_CASE = "open_case"
+
+
+# Every kind of content a person writes on a case (sharing-rules.md 3): each is read through
+# the one compiled filter below (`content_for`), never by the case's visibility alone.
+SHARED_CONTENT: tuple[type[SharedContent], ...] = (
+    Entry,
+    Contact,
+    AgendaItem,
+    Offer,
+    Referral,
+    Incident,
+    OutcomeSnapshot,
+    Action,
+)
 
 
 _R = Membership.Role
@@ -153,6 +185,19 @@ def _refused(
     )
 
 
+def purpose_locked(user: User) -> Exists:
+    """The user holds a membership of an investigation unit. The purpose lock binds the
+    person, not the unit (sharing-rules.md 3): such a user reads no prevention content
+    through any other membership either. An expression, so that it joins the query it
+    guards instead of costing one of its own."""
+    return Exists(Membership.objects.filter(user=user, unit__unit_type__in=EXCLUDED_UNIT_TYPES))
+
+
+def is_purpose_locked(user: User) -> bool:
+    """`purpose_locked` as a yes or no (the admin's warning, the membership service)."""
+    return Membership.objects.filter(user=user, unit__unit_type__in=EXCLUDED_UNIT_TYPES).exists()
+
+
 def _valid_now() -> Q:
     now = timezone.now()
     return Q(starts_at__lte=now) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
@@ -171,6 +216,7 @@ def participations_for(user: User, action: CaseAction) -> QuerySet[CaseParticipa
             role__in=PARTICIPANT_ROLES[action],
         )
         .filter(Q(emergency=False) | Q(contact_user=user))
+        .filter(~purpose_locked(user))
         # sharing-rules.md 2, rule 1: only while the unit is a member of the case's forum.
         .filter(
             Exists(
@@ -205,6 +251,7 @@ def may_see_cases(user: User) -> bool:
         _is_active_user(user)
         and Membership.objects.filter(user=user, role__in=MEMBER_ROLES[CaseAction.VIEW])
         .exclude(unit__unit_type__in=EXCLUDED_UNIT_TYPES)
+        .filter(~purpose_locked(user))
         .exists()
     )
 
@@ -229,7 +276,7 @@ def _grant_condition(user: User, action: CaseAction) -> Q:
         participant__unit__memberships__role__in=MEMBER_ROLES[action],
         participant__unit__forums=OuterRef("forum"),
     )
-    condition = Q(Exists(unit_grants)) | Q(Exists(personal_grants))
+    condition = (Q(Exists(unit_grants)) | Q(Exists(personal_grants))) & ~Q(purpose_locked(user))
     if action in WRITE_ACTIONS:
         condition &= ~Q(status=Case.Status.CLOSED)
     return condition
@@ -256,15 +303,20 @@ def held_actions(user: User, case_pk: int) -> set[str]:
             group__unit__forums__cases=case_pk,  # sharing-rules.md 2, rule 1
         )
         .exclude(group__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
+        .filter(~purpose_locked(user))
         .values_list("permission__codename", "group__unit__memberships__role")
     )
-    personal_rows = CaseUserObjectPermission.objects.filter(
-        _valid_now(),
-        content_object_id=case_pk,
-        user=user,
-        participant__unit__memberships__user=user,
-        participant__unit__forums__cases=case_pk,
-    ).values_list("permission__codename", "participant__unit__memberships__role")
+    personal_rows = (
+        CaseUserObjectPermission.objects.filter(
+            _valid_now(),
+            content_object_id=case_pk,
+            user=user,
+            participant__unit__memberships__user=user,
+            participant__unit__forums__cases=case_pk,
+        )
+        .filter(~purpose_locked(user))
+        .values_list("permission__codename", "participant__unit__memberships__role")
+    )
     actions = {a.value: a for a in CaseAction}
     return {
         codename
@@ -313,6 +365,15 @@ _ROLE_RANK = DbCase(
 )
 
 
+ROLE_ORDER: dict[str, int] = {_P.LEAD: 0, _P.PARTICIPANT: 1, _P.INFORMED: 2}
+
+
+def first_participation(participations: Iterable[CaseParticipant]) -> CaseParticipant | None:
+    """Of participations already read, the one the user acts through: the lead unit's
+    first (the same order as `acting_participation`)."""
+    return min(participations, key=lambda p: (ROLE_ORDER.get(p.role, 3), p.unit.name), default=None)
+
+
 def acting_participation(
     user: User, case: Case, action: CaseAction = CaseAction.VIEW, unit: Unit | None = None
 ) -> CaseParticipant | None:
@@ -324,24 +385,48 @@ def acting_participation(
     return participations.select_related("unit").order_by(_ROLE_RANK, "unit__name").first()
 
 
-def _entry_visible_to(participation: CaseParticipant) -> Q:
-    """The policy, compiled for one participating unit: what of a case's entries it sees."""
-    unit = participation.unit
+# --- Content: one compiled filter for everything a person writes about a citizen ----------
+#
+# Entries, contacts, meeting discussions, offers, referrals, incidents, outcome snapshots
+# and actions are all `SharedContent` (sharing-rules.md 3): a category, a basis, an audience
+# fixed when shared (the `Recipient` rows) and the consent they rest on. A unit reads such
+# a row when it wrote it, or when it received it and the policy still lets it read it now.
+
+
+def rows_of(model: type[SharedContent]) -> Any:
+    """All rows of a kind of content (typed loosely: the kinds share fields, not a table)."""
+    manager: Any = model._default_manager
+    return manager.all()
+
+
+def _recipient_rows(model: type[SharedContent], unit: Unit) -> QuerySet[Recipient]:
+    content_type = ContentType.objects.get_for_model(model)
+    return Recipient.objects.filter(content_type=content_type, object_id=OuterRef("pk"), unit=unit)
+
+
+def _content_rule(
+    unit: Unit, categories: Iterable[str], model: type[SharedContent], *, emergency: bool = False
+) -> Q:
+    """The sharing rules compiled for one reading unit (with the categories its
+    participation receives): which rows of `model` it may read. Emergency access reads what
+    was shared with all participants (and what named the unit), since it is by definition
+    not among the recipients of earlier content: it is time-limited, logged and reviewed."""
     now = timezone.now()
-    named = Q(Exists(Entry.audience.through.objects.filter(entry=OuterRef("pk"), unit=unit)))
-    addressed = Q(audience_all=True) | named
-    # sharing-rules.md 3: some unit types see some categories only when the author named them.
+    rows = _recipient_rows(model, unit)
+    named = Q(Exists(rows.exclude(via=Recipient.Via.ALL)))
+    reached = (Q(audience_all=True) | named) if emergency else Q(Exists(rows))
+    # sharing-rules.md 3: some unit types see some categories only when they were named.
     by_default = policy.DEFAULT_CATEGORIES.get(unit.unit_type)
     category_rule = Q() if by_default is None else Q(category__in=by_default) | named
     # The categories this participation may receive at all.
-    received = Q(category__in=participation.categories)
+    received = Q(category__in=list(categories))
     # A notification (underretning) reaches child welfare only.
     notification = (
         Q()
         if unit.unit_type in policy.UNDERRETNING_RECIPIENTS
         else ~Q(legal_basis=LegalBasis.UNDERRETNING)
     )
-    # Consent-based entries: only while the consent is active and covers this unit.
+    # Consent-based content: only while the consent is active and covers this unit.
     consent_ok = (
         Q(consent__isnull=False)
         & Q(consent__withdrawn_at__isnull=True)
@@ -354,30 +439,156 @@ def _entry_visible_to(participation: CaseParticipant) -> Q:
         )
     )
     consent_rule = ~Q(legal_basis__in=policy.CONSENT_BASES) | consent_ok
-    return Q(author_unit=unit) | (
-        addressed & category_rule & received & notification & consent_rule
+    written = Q(**{model.AUTHOR_UNIT_FIELD: unit})
+    return written | (reached & category_rule & received & notification & consent_rule)
+
+
+def _content_visible_to(participation: CaseParticipant, model: type[SharedContent]) -> Q:
+    """The rule for one participation (a unit on one case)."""
+    return _content_rule(
+        participation.unit, participation.categories, model, emergency=participation.emergency
     )
+
+
+def viewing_participations(user: User, case: Case) -> list[CaseParticipant]:
+    """The user's current participations on `case` (those that may view it), with their
+    units: asked once per case object, so that a page reading several kinds of content
+    costs one query for them."""
+    cache: dict[int, list[CaseParticipant]] = case.__dict__.setdefault("_participations", {})
+    key = getattr(user, "pk", None) or 0
+    if key not in cache:
+        cache[key] = list(
+            participations_for(user, CaseAction.VIEW).filter(case=case).select_related("unit")
+        )
+    return cache[key]
+
+
+def forget_participations(case: Case) -> None:
+    """Drop the participations cached on `case` (after its participants changed)."""
+    case.__dict__.pop("_participations", None)
+
+
+def content_condition(user: User, case: Case, model: type[SharedContent]) -> Q:
+    """The rows of `model` on `case` the user may read, as one condition: the rule of each of
+    their participations on the case, or'ed. Users with no participation (investigators,
+    statistics users, auditors, outsiders) get a condition nothing meets."""
+    condition = Q(pk__in=[])
+    for participation in viewing_participations(user, case):
+        condition |= _content_visible_to(participation, model)
+    return condition
+
+
+def content_for(user: User, case: Case, model: type[SharedContent]) -> QuerySet[Any]:
+    """The rows of `model` on `case` the user may read: the only way case content is read."""
+    return rows_of(model).filter(case=case).filter(content_condition(user, case, model))
+
+
+def content_visible_to_unit(
+    participation: CaseParticipant, model: type[SharedContent], pks: Iterable[int]
+) -> set[int]:
+    """Which of the rows `pks` of `model` the unit of `participation` may read (minutes sent
+    to a unit carry only what it received; recipients are checked against the same rule)."""
+    ids = list(pks)
+    if not ids:
+        return set()
+    return set(
+        rows_of(model)
+        .filter(pk__in=ids, case=participation.case_id)
+        .filter(_content_visible_to(participation, model))
+        .values_list("pk", flat=True)
+    )
+
+
+def readable_by(
+    obj: SharedContent, readers: Iterable[tuple[Unit, Iterable[str]]]
+) -> dict[int, bool]:
+    """For each reading unit (with the categories it receives): may it read `obj`? One
+    query through the same rule (used when content is shared, to record exactly the units
+    that receive it)."""
+    model = type(obj)
+    chosen = list(readers)
+    if not chosen:
+        return {}
+    aggregates: dict[str, Any] = {
+        f"u{unit.pk}": Count("pk", filter=_content_rule(unit, categories, model))
+        for unit, categories in chosen
+    }
+    counts = rows_of(model).filter(pk=obj.pk).aggregate(**aggregates)
+    return {unit.pk: bool(counts[f"u{unit.pk}"]) for unit, _categories in chosen}
+
+
+def _across_cases(user: User, model: type[SharedContent], cases: Any) -> Q:
+    """The rule for rows of `model` on several cases (`cases`: ids, or a values queryset):
+    each of the user's participations on those cases, restricted to its own case."""
+    condition = Q(pk__in=[])
+    for participation in (
+        participations_for(user, CaseAction.VIEW).filter(case__in=cases).select_related("unit")
+    ):
+        condition |= Q(case=participation.case_id) & _content_visible_to(participation, model)
+    return condition
+
+
+def readable_ids(user: User, model: type[SharedContent], pks: Iterable[int]) -> set[int]:
+    """Which of the rows `pks` of `model` (on any cases) the user may read: two queries,
+    whatever their number (a notifications page, a meeting's decisions)."""
+    ids = sorted({pk for pk in pks if pk})
+    if not ids:
+        return set()
+    rows = rows_of(model).filter(pk__in=ids)
+    condition = _across_cases(user, model, rows.values("case"))
+    return set(rows.filter(condition).values_list("pk", flat=True))
+
+
+def shareable_again(user: User, case: Case, unit: Unit) -> list[SharedContent]:
+    """The content of the user's own unit on `case` that `unit` has not received: what the
+    user may share again with it (a unit passes on only its own information)."""
+    sharer = acting_participation(user, case, CaseAction.ADD_ENTRY)
+    if sharer is None or sharer.unit_id == unit.pk:
+        return []
+    found: list[SharedContent] = []
+    for model in SHARED_CONTENT:
+        rows = (
+            rows_of(model)
+            .filter(case=case, **{model.AUTHOR_UNIT_FIELD: sharer.unit_id})
+            .exclude(Exists(_recipient_rows(model, unit)))
+        )
+        if model is AgendaItem:
+            rows = rows.filter(discussed_at__isnull=False)
+        found += list(rows)
+    return sorted(found, key=lambda row: getattr(row, row.SHARED_AT_FIELD))
 
 
 def entries_for(user: User, case: Case) -> QuerySet[Entry]:
-    """Entries on `case` that `user` may read, as one compiled filter: the user's current
-    participations on the case, each with the audience, category, notification and consent
-    rules of the policy table. Users in investigation units never get here (no
-    participation), so they see no prevention entry."""
-    participations = list(
-        participations_for(user, CaseAction.VIEW).filter(case=case).select_related("unit")
-    )
-    if not participations:
-        return Entry.objects.none()
-    condition = Q()
-    for participation in participations:
-        condition |= _entry_visible_to(participation)
-    return Entry.objects.filter(case=case).filter(condition).select_related("author", "author_unit")
+    """Entries on `case` that `user` may read (the compiled sharing rules)."""
+    return content_for(user, case, Entry).select_related("author", "author_unit")
 
 
 def contacts_for(user: User, case: Case) -> ContactQuerySet:
-    """The contact log of `case`, for anyone who may view the case."""
-    return Contact.objects.filter(_of_visible_case(user, case))
+    """The contact log of `case` as the user may read it (each contact is shared content)."""
+    return content_for(user, case, Contact)  # type: ignore[return-value]
+
+
+def unreceived_count(user: User, case: Case) -> int:
+    """How much earlier content, shared with all participants before the user's unit took
+    part, the unit has not received: shown (as a number only) so that the newcomer knows
+    to ask for it. One query, whatever the number of kinds of content."""
+    participations = [p for p in viewing_participations(user, case) if not p.emergency]
+    if not participations:
+        return 0
+    subqueries: dict[str, Any] = {}
+    for model in SHARED_CONTENT:
+        kept = Q()
+        for participation in participations:
+            received = Exists(_recipient_rows(model, participation.unit))
+            kept &= ~Q(**{model.AUTHOR_UNIT_FIELD: participation.unit}) & ~Q(received)
+            kept &= Q(**{f"{model.SHARED_AT_FIELD}__lt": participation.valid_from})
+        rows = rows_of(model).filter(case=OuterRef("pk"), audience_all=True).filter(kept)
+        subqueries[str(model._meta.model_name)] = Subquery(
+            rows.order_by().values("case").annotate(n=Count("pk")).values("n")[:1]
+        )
+    counted: dict[str, Any] = {name: Coalesce(sub, 0) for name, sub in subqueries.items()}
+    counts = Case.objects.filter(pk=case.pk).annotate(**counted).values(*subqueries).first()
+    return sum((counts or {}).values())
 
 
 def participants_for(user: User, case: Case) -> QuerySet[CaseParticipant]:
@@ -410,8 +621,19 @@ def consents_for(user: User, case: Case) -> QuerySet[Consent]:
 
 
 def consent_decisions_for(user: User, case: Case) -> QuerySet[ConsentDecision]:
-    """Decisions to go on without consent, for participants of the case."""
-    return ConsentDecision.objects.filter(_of_visible_case(user, case)).select_related("decided_by")
+    """Decisions to go on without consent, for participants of the case. The reasoning is
+    the deciding unit's text: `reasoning_visible` says whether the user reads it (through a
+    participation of that unit)."""
+    units = [p.unit_id for p in viewing_participations(user, case)]
+    return (
+        ConsentDecision.objects.filter(_of_visible_case(user, case))
+        .annotate(
+            reasoning_visible=ExpressionWrapper(
+                Q(author_unit__in=units), output_field=BooleanField()
+            )
+        )
+        .select_related("decided_by")
+    )
 
 
 def forums_for(user: User) -> QuerySet[Forum]:
@@ -423,7 +645,8 @@ def forums_for(user: User) -> QuerySet[Forum]:
             Membership.objects.filter(
                 unit__forums=OuterRef("pk"), user=user, role__in=MEMBER_ROLES[CaseAction.VIEW]
             ).exclude(unit__unit_type__in=EXCLUDED_UNIT_TYPES)
-        )
+        ),
+        ~purpose_locked(user),
     )
 
 
@@ -439,7 +662,8 @@ def units_for_opening(user: User, forum: Forum | None = None) -> QuerySet[Unit]:
     if not _is_active_user(user):
         return Unit.objects.none()
     units = Unit.objects.filter(
-        Exists(Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=OPEN_CASE_ROLES))
+        Exists(Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=OPEN_CASE_ROLES)),
+        ~purpose_locked(user),
     ).exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
     if forum is not None:
         units = units.filter(forums=forum)
@@ -470,7 +694,8 @@ def emergency_units(user: User, case: Case) -> QuerySet[Unit]:
         .filter(
             Exists(
                 Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=EMERGENCY_ROLES)
-            )
+            ),
+            ~purpose_locked(user),
         )
         .exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
     )
@@ -498,10 +723,33 @@ def can(user: User, action: str, obj: Model) -> bool:
     return False
 
 
+def active_consents(case: Case) -> QuerySet[Consent]:
+    """The citizen's active consents to the case's forum: what content may rest on."""
+    return (
+        Consent.objects.active()
+        .filter(citizen=case.citizen_id, forum=case.forum_id)
+        .prefetch_related("scope_units")
+        .order_by("-given_at", "-pk")
+    )
+
+
 def audience_units(case: Case) -> QuerySet[Unit]:
     """Units an entry on `case` may be addressed to: its current (non-emergency) participants."""
     return Unit.objects.filter(
         pk__in=CaseParticipant.objects.active().filter(case=case, emergency=False).values("unit")
+    )
+
+
+def contact_partners(case: Case, user: User) -> QuerySet[User]:
+    """Who may be named as the other person on a contact: someone else in a unit taking
+    part in the case (never a purpose-locked person)."""
+    units = CaseParticipant.objects.active().filter(case=case).values("unit")
+    return (
+        User.objects.filter(is_active=True, memberships__unit__in=units)
+        .exclude(pk=user.pk)
+        .exclude(memberships__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
+        .distinct()
+        .order_by("first_name", "last_name")
     )
 
 
@@ -522,11 +770,15 @@ def consent_scope_units(case: Case) -> QuerySet[Unit]:
 def health_professionals(case: Case) -> QuerySet[User]:
     """Who may decide a SUL43_2_2 disclosure on `case`: members of a participating health
     unit (sharing-rules.md 1: the health professional decides)."""
-    return User.objects.filter(
-        is_active=True,
-        memberships__unit__unit_type__in=policy.HEALTH_PROFESSIONAL_UNITS,
-        memberships__unit__in=audience_units(case),
-    ).distinct()
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__unit__unit_type__in=policy.HEALTH_PROFESSIONAL_UNITS,
+            memberships__unit__in=audience_units(case),
+        )
+        .exclude(memberships__unit__unit_type__in=EXCLUDED_UNIT_TYPES)  # the purpose lock
+        .distinct()
+    )
 
 
 class AudienceOption:
@@ -562,11 +814,9 @@ def audience_options(
 
 
 def actions_for(user: User, case: Case, *, finished: bool = False) -> QuerySet[Action]:
-    """The open follow-up actions of a case the user may view (with `finished`, the done
-    and cancelled ones too)."""
-    actions = Action.objects.filter(_of_visible_case(user, case)).select_related(
-        "responsible", "responsible_unit"
-    )
+    """The open follow-up actions of a case the user may read (with `finished`, the done
+    and cancelled ones too): an action's title and result are shared content."""
+    actions = content_for(user, case, Action).select_related("responsible", "responsible_unit")
     if not finished:
         actions = actions.filter(status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
     return actions
@@ -676,6 +926,7 @@ def action_assignees(case: Case) -> QuerySet[User]:
         User.objects.filter(
             is_active=True, memberships__unit__in=units, memberships__role__in=ASSIGNEE_ROLES
         )
+        .exclude(memberships__unit__unit_type__in=EXCLUDED_UNIT_TYPES)  # the purpose lock
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
@@ -693,6 +944,9 @@ def get_action(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> Act
         _refused(user, "coordination.action", pk)
         raise Http404
     found.case = get_case(user, found.case_id, action)
+    if not content_for(user, found.case, Action).filter(pk=found.pk).exists():
+        _refused(user, "coordination.action", pk)
+        raise Http404
     return found
 
 
@@ -700,8 +954,10 @@ def my_actions(user: User) -> QuerySet[Action]:
     """The actions `user` is responsible for, on cases they can still see ("Mine opgaver")."""
     if not _is_active_user(user):
         return Action.objects.none()
+    mine = Action.objects.filter(responsible=user)
     return (
-        Action.objects.filter(responsible=user, case__in=cases_for(user).values("pk"))
+        mine.filter(case__in=cases_for(user).values("pk"))
+        .filter(_across_cases(user, Action, mine.values("case")))
         .select_related("case", "responsible_unit")
         .order_by("due_at", "pk")
     )
@@ -734,10 +990,33 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 # incidents carry a category (health, police) and follow the participations' categories.
 
 
+def intake_units(user: User) -> list[Unit]:
+    """The user's units through which they take part in forums' intake (memberships that
+    may view case content; never investigation, never a purpose-locked person)."""
+    if not _is_active_user(user):
+        return []
+    return list(
+        Unit.objects.filter(
+            memberships__user=user, memberships__role__in=MEMBER_ROLES[CaseAction.VIEW]
+        )
+        .exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
+        .filter(~purpose_locked(user))
+        .distinct()
+    )
+
+
 def concern_reports_for(user: User) -> QuerySet[ConcernReport]:
-    """Concern reports of the forums the user's units are members of."""
-    return ConcernReport.objects.filter(forum__in=forums_for(user)).select_related(
-        "forum", "received_by", "citizen", "case"
+    """Concern reports of the forums the user's units are members of. A report's texts (the
+    concern, the reasoning, the feedback, who reported it) are shared content of the
+    receiving unit: `text_visible` says whether the user reads them, through the same rule
+    as case content (the forum's member units when it was recorded, by category)."""
+    text = Q(pk__in=[])
+    for unit in intake_units(user):
+        text |= _content_rule(unit, ALL_CATEGORIES, ConcernReport)
+    return (
+        ConcernReport.objects.filter(forum__in=forums_for(user))
+        .annotate(text_visible=ExpressionWrapper(text, output_field=BooleanField()))
+        .select_related("forum", "received_by", "citizen", "case")
     )
 
 
@@ -796,11 +1075,18 @@ def may_manage_meeting(user: User, meeting: Meeting) -> bool:
 def agenda_items_for(user: User, meeting: Meeting) -> QuerySet[AgendaItem]:
     """The meeting's agenda items the user may read: those of cases they may view, and the
     nominations of the forum's intake. Other cases' items are not shown (only counted)."""
+    items = AgendaItem.objects.filter(meeting=meeting)
+    discussion = _across_cases(user, AgendaItem, items.values("case"))
     return (
-        AgendaItem.objects.filter(meeting=meeting)
-        .filter(
+        items.filter(
             Q(case__in=cases_for(user).values("pk"))
             | Q(case__isnull=True, concern_report__in=concern_reports_for(user).values("pk"))
+        )
+        # The agenda line is the case's; the discussion is shared content of its writer.
+        .annotate(
+            discussion_visible=ExpressionWrapper(
+                Q(discussed_at__isnull=True) | discussion, output_field=BooleanField()
+            )
         )
         .select_related("case__citizen", "concern_report__citizen", "discussed_by")
         .order_by("position", "pk")
@@ -820,6 +1106,10 @@ def get_agenda_item(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -
         raise Http404
     if item.case_id is not None:
         item.case = get_case(user, item.case_id, action)
+        # The discussion is shared content: read only by those who received it.
+        item.discussion_visible = item.discussed_at is None or (  # type: ignore[attr-defined]
+            content_for(user, item.case, AgendaItem).filter(pk=item.pk).exists()
+        )
     else:
         assert item.concern_report is not None  # noqa: S101 (the check constraint)
         get_concern_report(user, item.concern_report.pk, screen=action != CaseAction.VIEW)
@@ -854,22 +1144,18 @@ def attendee_candidates(meeting: Meeting) -> QuerySet[User]:
 
 
 def offers_for(user: User, case: Case) -> QuerySet[Offer]:
-    """Offers made to the citizen of a case the user may view."""
-    return Offer.objects.filter(_of_visible_case(user, case)).select_related("unit", "made_by")
+    """Offers made to the citizen of a case, as the user may read them."""
+    return content_for(user, case, Offer).select_related("unit", "made_by")
 
 
 def referrals_for(user: User, case: Case) -> QuerySet[Referral]:
-    """Referrals of a case the user may view."""
-    return Referral.objects.filter(_of_visible_case(user, case)).select_related(
-        "from_unit", "to_unit", "sent_by"
-    )
+    """Referrals of a case, as the user may read them."""
+    return content_for(user, case, Referral).select_related("from_unit", "to_unit", "sent_by")
 
 
 def outcomes_for(user: User, case: Case) -> QuerySet[OutcomeSnapshot]:
-    """Outcome snapshots of a case the user may view."""
-    return OutcomeSnapshot.objects.filter(_of_visible_case(user, case)).select_related(
-        "recorded_by", "unit"
-    )
+    """Outcome snapshots of a case, as the user may read them."""
+    return content_for(user, case, OutcomeSnapshot).select_related("recorded_by", "unit")
 
 
 def categories_seen(user: User, case: Case) -> set[str]:
@@ -885,14 +1171,10 @@ def categories_seen(user: User, case: Case) -> set[str]:
     return seen
 
 
-def incidents_for(user: User, case: Case, categories: set[str] | None = None) -> QuerySet[Incident]:
-    """The case's incidents in categories the user receives (a forced admission is health
-    information, a charge police information); `categories` when the caller already has
-    `categories_seen(user, case)`."""
-    seen = categories_seen(user, case) if categories is None else categories
-    return Incident.objects.filter(case=case, category__in=seen).select_related(
-        "source_unit", "recorded_by"
-    )
+def incidents_for(user: User, case: Case) -> QuerySet[Incident]:
+    """The case's incidents as the user may read them (a forced admission is health
+    information, a charge police information: each follows its category)."""
+    return content_for(user, case, Incident).select_related("source_unit", "recorded_by")
 
 
 def get_case_object(
@@ -905,4 +1187,10 @@ def get_case_object(
         _refused(user, model._meta.label_lower, pk)
         raise Http404
     found.case = get_case(user, found.case_id, action)
+    if issubclass(model, SharedContent) and not (
+        content_for(user, found.case, model).filter(pk=found.pk).exists()
+    ):
+        # Content the user has not received does not exist for them.
+        _refused(user, model._meta.label_lower, pk)
+        raise Http404
     return found

@@ -55,6 +55,11 @@ class ForumRule:
     # unit is in the forum's member list) and whose participation raises a legal-review flag
     review: frozenset[str] = frozenset()
     consent_required: bool = False
+    # unit types that may lead (chair) a case of the forum; empty: any member
+    chair: frozenset[str] = frozenset()
+    # unit types of which one must take part; until one does, the case is flagged for
+    # legal review (sharing-rules.md 2)
+    required: frozenset[str] = frozenset()
 
 
 _SSP_MEMBERS = POLICE | {U.SSP, U.SCHOOL, U.SOCIAL_SERVICES, U.FAMILY_SERVICES, U.KRIMINALFORSORGEN}
@@ -70,9 +75,12 @@ FORUM_RULES: dict[str, ForumRule] = {
         members=_SSP_MEMBERS | {U.JOBCENTER, U.YOUTH},
         review=frozenset({U.COOPERATION, U.PSYCHIATRY}),
     ),
+    # The § 115 meeting (§ 115-udvalg): SSP chairs, the police must take part.
     E.S115: ForumRule(
         bases=frozenset({B.RPL115_SSP}),
         members=POLICE | {U.SSP, U.SOCIAL_SERVICES, U.FAMILY_SERVICES, U.SCHOOL},
+        chair=frozenset({U.SSP}),
+        required=POLICE,
     ),
     E.PSP: ForumRule(
         bases=frozenset({B.RPL115_PSP}),
@@ -113,6 +121,26 @@ def may_take_part(effort_type: str, unit_type: str) -> bool:
 
 def needs_legal_review(effort_type: str, unit_type: str) -> bool:
     return unit_type in FORUM_RULES[effort_type].review
+
+
+def may_chair(effort_type: str, unit_type: str) -> bool:
+    """Whether a unit of this type may lead a case of such a forum (the § 115 meeting is
+    chaired by SSP)."""
+    chair = FORUM_RULES[effort_type].chair
+    return not chair or unit_type in chair
+
+
+def missing_required(effort_type: str, unit_types: set[str]) -> frozenset[str]:
+    """The required unit types (one of them must take part) that none of `unit_types` is:
+    empty when the composition is lawful, else the case needs legal review."""
+    required = FORUM_RULES[effort_type].required
+    return required if required and not (required & unit_types) else frozenset()
+
+
+def rests_on_consent(effort_type: str, consent_required: bool = False) -> bool:
+    """Whether a forum rests on consent (Exit, or a forum that has chosen to): no case, no
+    participant and no content there without an active written consent covering the unit."""
+    return consent_required or FORUM_RULES[effort_type].consent_required
 
 
 def participant_bases(effort_type: str) -> frozenset[str]:
@@ -176,8 +204,12 @@ SHARE_RULES: tuple[ShareRule, ...] = (
 )
 
 
-def share_bases(effort_type: str, author_type: str, category: str) -> frozenset[str]:
-    """The legal bases an entry may be shared on (empty: it may not be shared at all)."""
+def share_bases(
+    effort_type: str, author_type: str, category: str, *, consent_required: bool = False
+) -> frozenset[str]:
+    """The legal bases content of `category` may be shared on (empty: not at all). In a
+    forum that rests on consent only the consent bases remain; ordinary disclosure between
+    authorities (FVL28) never carries health information (sharing-rules.md 1)."""
     if author_type in INVESTIGATION:
         return frozenset()
     for rule in SHARE_RULES:
@@ -187,8 +219,45 @@ def share_bases(effort_type: str, author_type: str, category: str) -> frozenset[
             and (rule.categories is None or category in rule.categories)
         ):
             extra = FORUM_RULES[effort_type].bases if rule.with_forum_bases else frozenset()
-            return rule.bases | extra
+            bases = rule.bases | extra
+            if category == C.HEALTH:
+                bases -= NOT_FOR_HEALTH
+            if rests_on_consent(effort_type, consent_required):
+                bases &= CONSENT_BASES
+            return bases
     return frozenset()
+
+
+# Ordinary disclosure between authorities is not a basis for health information: that
+# travels under § 115 in PSP or under sundhedsloven § 43 (sharing-rules.md 1, 3).
+NOT_FOR_HEALTH = frozenset({B.FVL28})
+
+# A referral outside the case (to a service, or to a unit not taking part) passes
+# information on outside the § 115 cooperation: it rests on a basis of its own.
+REFERRAL_OUTSIDE_BASES = frozenset({B.CONSENT, B.FVL28})
+
+# The citizen's own request for insight (GDPR art. 15): the basis of handing them a print
+# or a PDF of what is held about them.
+INSIGHT_BASES = frozenset({B.GDPR15})
+
+
+# --- sharing-rules.md 4: who may consent ---------------------------------------------------
+
+# From this age a young person consents for themselves; below it a guardian does.
+OWN_CONSENT_FROM_AGE = 15
+# A guardian's consent ends when the citizen comes of age.
+GUARDIAN_CONSENT_UNTIL_AGE = 18
+CITIZEN, GUARDIAN, BOTH = "citizen", "guardian", "both"
+
+
+def consent_givers(age: int) -> frozenset[str]:
+    """Who may give a consent for a citizen of `age`: under 15 a guardian; 15 to 17 the
+    young person, a guardian, or both; from 18 the citizen alone."""
+    if age < OWN_CONSENT_FROM_AGE:
+        return frozenset({GUARDIAN})
+    if age < GUARDIAN_CONSENT_UNTIL_AGE:
+        return frozenset({CITIZEN, GUARDIAN, BOTH})
+    return frozenset({CITIZEN})
 
 
 # Recipients that see some categories only when the author named their unit (sharing-rules.md 3).

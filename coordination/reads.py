@@ -14,7 +14,7 @@ def record_case_view(
 ) -> CaseParticipant | None:
     """Audit a page or an answer that shows a case: with the unit, basis and purpose the
     user acts on. Returns that participation (None if the user acts through none)."""
-    participation = access.acting_participation(user, case)
+    participation = access.first_participation(access.viewing_participations(user, case))
     audit.record(
         actor=user,
         action=audit.Action.VIEW,

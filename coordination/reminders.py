@@ -557,6 +557,22 @@ def reminders_follow(*, action: Action) -> int:
     )
 
 
+def consent_withdrawn(*, consent: Consent) -> list[int]:
+    """Tell the lead of every open case of the consent's citizen in its forum that the
+    consent was withdrawn (what rested on it is hidden already): a reminder each, recorded
+    in the caller's transaction and delivered by the next scan (within a minute), like any
+    other. Returns the case ids."""
+    when = consent.withdrawn_at or timezone.now()
+    rows = (
+        _open_cases()
+        .filter(citizen=consent.citizen_id, forum=consent.forum_id)
+        .values_list("pk", "coordinator_id", "lead_unit")
+    )
+    found = _case_reminders(Kind.CONSENT_WITHDRAWN, [(pk, when, c, u) for pk, c, u in rows])
+    Reminder.objects.bulk_create(found, ignore_conflicts=True)
+    return [r.case_id for r in found if r.case_id is not None]
+
+
 def reminders_drop(
     *,
     action: Action | None = None,

@@ -186,7 +186,7 @@ def insight(events: AuditEventQuerySet, citizen: Citizen, *, include_staff: bool
     disclosures = list(
         Entry.objects.filter(case__citizen=citizen)
         .select_related("author_unit", "case")
-        .prefetch_related("audience")
+        .prefetch_related("recipients__unit")
         .order_by("created_at")
     )
     consents = list(

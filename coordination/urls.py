@@ -13,6 +13,7 @@ urlpatterns = [
     path("sager/<int:pk>/notat/", cases.entry_new, name="entry_new"),
     path("sager/<int:pk>/notat/modtagere/", cases.entry_audience, name="entry_audience"),
     path("sager/<int:pk>/deltagere/", cases.participants, name="participants"),
+    path("sager/<int:pk>/del-igen/", cases.share_again, name="share_again"),
     path(
         "sager/<int:pk>/deltagere/<int:participant_pk>/afslut/",
         cases.participant_end,

@@ -261,13 +261,58 @@ class ParticipantCreateSerializer(serializers.Serializer[Any]):
     contact_user = optional_pk(User.objects.filter(is_active=True))
 
 
+# --- Shared content (sharing-rules.md 3) ---------------------------------------------------
+
+
+class AudienceField(serializers.Field):  # type: ignore[type-arg]
+    """The units the author named (empty: all participants when it was shared)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> list[int]:
+        return [unit.pk for unit in value.named_units]
+
+
+extend_schema_field(serializers.ListField(child=serializers.IntegerField()))(AudienceField)
+
+
+class ShareSerializer(serializers.Serializer[Any]):
+    """The sharing fields every body that writes about a citizen takes (all optional)."""
+
+    category = serializers.ChoiceField(
+        choices=Category.choices, required=False, default=Category.GENERAL
+    )
+    legal_basis = serializers.ChoiceField(
+        choices=LegalBasis.choices,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=_("Empty: the basis your unit takes part on."),
+    )
+    audience = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Participating units; empty means all units taking part now."),
+    )
+    consent = optional_pk(
+        Consent.objects.all(),
+        help_text=_("For consent-based bases; empty uses the one active consent covering it."),
+    )
+
+
+SHARED_FIELDS = ["category", "legal_basis", "audience_all", "audience"]
+
+
 # --- Entries ------------------------------------------------------------------------------
 
 
 class EntrySerializer(serializers.ModelSerializer[Entry]):
     author = serializers.PrimaryKeyRelatedField(read_only=True)
     author_unit = serializers.PrimaryKeyRelatedField(read_only=True)
-    audience = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    audience = AudienceField()
     consent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
@@ -317,6 +362,7 @@ class EntryCreateSerializer(serializers.Serializer[Any]):
 
 
 class ContactSerializer(serializers.ModelSerializer[Contact]):
+    audience = AudienceField()
     logged_by = serializers.PrimaryKeyRelatedField(read_only=True)
     unit = serializers.PrimaryKeyRelatedField(read_only=True)
     partner = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
@@ -334,12 +380,13 @@ class ContactSerializer(serializers.ModelSerializer[Contact]):
             "unit",
             "partner",
             "related_person",
+            *SHARED_FIELDS,
             "created_at",
         ]
         read_only_fields = fields
 
 
-class ContactCreateSerializer(serializers.Serializer[Any]):
+class ContactCreateSerializer(ShareSerializer):
     kind = serializers.ChoiceField(choices=Contact.Kind.choices)
     result = serializers.ChoiceField(choices=Contact.Result.choices)
     occurred_at = MomentField()
@@ -359,6 +406,7 @@ class ContactCreateSerializer(serializers.Serializer[Any]):
 
 
 class ActionSerializer(serializers.ModelSerializer[Action]):
+    audience = AudienceField()
     responsible = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     responsible_unit = serializers.PrimaryKeyRelatedField(read_only=True)
     case = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -375,12 +423,13 @@ class ActionSerializer(serializers.ModelSerializer[Action]):
             "status",
             "result_note",
             "completed_at",
+            *SHARED_FIELDS,
             "created_at",
         ]
         read_only_fields = fields
 
 
-class ActionCreateSerializer(serializers.Serializer[Any]):
+class ActionCreateSerializer(ShareSerializer):
     title = serializers.CharField(max_length=300)
     responsible = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True),

@@ -8,7 +8,6 @@ pages in a fixed order, so a page costs the same whatever the size of the table.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any, ClassVar
 
 from django.db.models import Prefetch, QuerySet
@@ -407,14 +406,18 @@ class EntryViewSet(CaseContentViewSet):
     kind = "entries"
 
     def rows(self, case: Case) -> QuerySet[Entry]:
-        return access.entries_for(self.user, case).prefetch_related("audience")
+        return access.entries_for(self.user, case).prefetch_related("recipients__unit")
 
     def categories(self, rows: Iterable[Entry]) -> list[str]:
         return [row.category for row in rows]
 
     def write(self, case: Case, data: dict[str, Any]) -> Entry:
         entry = services.entry_share(actor=self.user, case=case, **data)
-        return access.entries_for(self.user, case).prefetch_related("audience").get(pk=entry.pk)
+        return (
+            access.entries_for(self.user, case)
+            .prefetch_related("recipients__unit")
+            .get(pk=entry.pk)
+        )
 
 
 @_content_schema(
@@ -429,8 +432,10 @@ class ContactViewSet(CaseContentViewSet):
     input_serializer = s.ContactCreateSerializer
     kind = "contacts"
 
-    rows_of = staticmethod(access.contacts_for)
     service = staticmethod(services.contact_log)
+
+    def rows(self, case: Case) -> QuerySet[Any]:
+        return access.contacts_for(self.user, case).prefetch_related("recipients__unit")
 
 
 @_content_schema(
@@ -449,8 +454,12 @@ class CaseActionViewSet(CaseContentViewSet):
     input_serializer = s.ActionCreateSerializer
     kind = "actions"
 
-    rows_of = staticmethod(partial(access.actions_for, finished=True))
     service = staticmethod(services.action_create)
+
+    def rows(self, case: Case) -> QuerySet[Any]:
+        return access.actions_for(self.user, case, finished=True).prefetch_related(
+            "recipients__unit"
+        )
 
 
 @_content_schema(

@@ -142,26 +142,33 @@ class CaseSeeder:
         forum = self.forums[spec.forum]
         lead_unit_name, lead_username = FORUM_LEADS[spec.forum]
         lead_unit, lead_user = self.units[lead_unit_name], self.users[lead_username]
+        # A forum resting on consent opens no case before the citizen's written consent.
+        consent = (
+            self._consent(citizen, forum, lead_unit, lead_user) if forum.consent_required else None
+        )
         case = services.case_open(
             actor=lead_user, citizen=citizen, forum=forum, lead_unit=lead_unit, track=spec.track
         )
         self.tally.created["cases"] += 1
-        units = self.participants(case, lead_unit, lead_user)
+        units = self.participants(case, lead_unit, lead_user, consent)
         workers = [
             (self.persona_by_unit[u.name], u) for u in units if u.name in self.persona_by_unit
         ]
         minor = citizen.age_on(self.today) < 18
-        consent = self._consent(case, units, lead_user) if forum.consent_required else None
         self._contacts(case, forum, workers, guardians, minor, rng)
         self._entries(case, forum, units, workers, minor, rng, consent)
         self._actions(case, lead_user, workers, rng)
 
-    def participants(self, case: Case, lead_unit: Unit, lead_user: User) -> list[Unit]:
-        """Every other member unit of the forum takes part; returns all the case's units."""
+    def participants(
+        self, case: Case, lead_unit: Unit, lead_user: User, consent: Consent | None = None
+    ) -> list[Unit]:
+        """Every other member unit of the forum takes part (where a consent scopes the case,
+        every unit it covers); returns all the case's units."""
         forum = case.forum
         units = [lead_unit]
+        covered = set(consent.scope_units.values_list("pk", flat=True)) if consent else None
         for unit in self.member_units(forum):
-            if unit.pk == lead_unit.pk:
+            if unit.pk == lead_unit.pk or (covered is not None and unit.pk not in covered):
                 continue
             services.participant_add(
                 actor=lead_user,
@@ -194,13 +201,20 @@ class CaseSeeder:
             )
             self.tally.created["actions"] += 1
 
-    def _consent(self, case: Case, units: list[Unit], actor: User) -> Consent:
-        """Exit rests on written consent (sharing-rules.md 2); every third citizen leaves the
-        jobcenter out of it, to show a scoped consent."""
-        scoped = [u for u in units if not (case.pk % 3 == 0 and u.unit_type == Unit.Type.JOBCENTER)]
-        consent = services.consent_register(
+    def _consent(self, citizen: Citizen, forum: Forum, lead_unit: Unit, actor: User) -> Consent:
+        """Exit rests on written consent (sharing-rules.md 2), recorded before the case is
+        opened; every third citizen leaves the jobcenter out of it, to show a scoped
+        consent."""
+        scoped = [
+            u
+            for u in self.member_units(forum)
+            if not (citizen.pk % 3 == 0 and u.unit_type == Unit.Type.JOBCENTER)
+        ]
+        consent = services.consent_for_opening(
             actor=actor,
-            case=case,
+            citizen=citizen,
+            forum=forum,
+            lead_unit=lead_unit,
             given_by=Consent.GivenBy.CITIZEN,
             scope_units=scoped,
             scope_categories=[c for c in ALL_CATEGORIES if c != "health"],

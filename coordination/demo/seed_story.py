@@ -9,7 +9,7 @@ import datetime as dt
 from django.utils import timezone
 
 from accounts.models import Unit, User
-from coordination import services, workflows
+from coordination import access, services, workflows
 from coordination.demo.citizens import CitizenSpec
 from coordination.demo.seed_cases import CaseSeeder, backdate
 from coordination.demo.story import (
@@ -374,6 +374,18 @@ class Story:
                 note,
                 partner=self.users[partner] if partner else None,
             )
+        # A referral to a service outside the case rests on the citizen's own consent.
+        services.consent_register(
+            actor=social,
+            case=case,
+            given_by="citizen",
+            scope_units=list(access.audience_units(case)),
+            scope_categories=["general", "social"],
+            purpose="Henvisning til bostøtte og opfølgning i PSP",
+            form="written",
+            document_reference="Samtykkeerklæring (papir), journaliseret",
+        )
+        self.tally.created["consents"] += 1
         for by, unit, service, purpose, updater, status, sent, updated in PSP_REFERRALS:
             referral = services.referral_send(
                 actor=self.users[by],

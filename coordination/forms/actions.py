@@ -13,6 +13,7 @@ from accounts.models import User
 from coordination import access, services
 from coordination.forms.base import (
     PersonChoiceField,
+    SharingForm,
     StyledForm,
     deadline_field,
 )
@@ -22,7 +23,7 @@ from coordination.models import (
 )
 
 
-class ActionForm(StyledForm):
+class ActionForm(SharingForm):
     title = forms.CharField(label=_("What is to be done"), max_length=300)
     responsible = PersonChoiceField(
         label=_("Responsible"),
@@ -32,12 +33,17 @@ class ActionForm(StyledForm):
     )
     due_at = deadline_field()
 
-    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, case: Case, shared_as_decision: bool = False, **kwargs: Any
+    ) -> None:
+        # An action decided at a meeting is shared as its decision was: no sharing fields.
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = access.action_assignees(case)  # type: ignore[attr-defined]
         self.fields["responsible"].initial = user.pk
         in_a_week = timezone.localtime() + dt.timedelta(days=7)
         self.fields["due_at"].initial = in_a_week.replace(hour=12, minute=0, second=0)
+        if not shared_as_decision:
+            self.add_sharing(case)
 
     def clean_due_at(self) -> dt.datetime:
         return services.check_deadline(self.cleaned_data["due_at"])

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from coordination import access, cpr
+from coordination.models import Category, LegalBasis
 
 
 class StyledForm(forms.Form):
@@ -20,18 +21,22 @@ class StyledForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                css = "form-checkbox"
-            elif isinstance(widget, forms.RadioSelect):
-                css = "form-radio"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-input"
-            widget.attrs.setdefault("class", css)
-            if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{name}-hint"
+            self.style(name, field)
+
+    @staticmethod
+    def style(name: str, field: forms.Field) -> None:
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+            css = "form-checkbox"
+        elif isinstance(widget, forms.RadioSelect):
+            css = "form-radio"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-input"
+        widget.attrs.setdefault("class", css)
+        if field.help_text:
+            widget.attrs["aria-describedby"] = f"id_{name}-hint"
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -41,6 +46,60 @@ class StyledForm(forms.Form):
                 widget.attrs["aria-invalid"] = "true"
                 described = widget.attrs.get("aria-describedby", "")
                 widget.attrs["aria-describedby"] = f"{described} id_{name}-error".strip()
+
+
+class SharingForm(StyledForm):
+    """A form that writes about a citizen. Everything it writes is shared content
+    (sharing-rules.md 3), so it carries the same "Deling" fields as an entry: the category,
+    the legal basis (automatic: the basis the unit takes part on), the recipients (none
+    named: every unit taking part now) and the consent it rests on (automatic: the one that
+    covers it). Templates show the main fields by iterating the form, and the sharing
+    fields with coordination/_sharing.html; the service checks them against the policy."""
+
+    SHARING = ("category", "legal_basis", "audience", "consent")
+    # A form whose content has a category of its own (an incident: its kind) drops it.
+    with_category = True
+
+    def add_sharing(self, case: Any) -> None:
+        fields: dict[str, forms.Field] = {}
+        if self.with_category:
+            fields["category"] = forms.ChoiceField(
+                label=_("Category"),
+                choices=Category.choices,
+                initial=Category.GENERAL,
+                help_text=_("What kind of information the text holds: it decides who may see it."),
+            )
+        fields["legal_basis"] = forms.ChoiceField(
+            label=_("Legal basis"),
+            required=False,
+            choices=[
+                ("", _("The basis your unit takes part on")),
+                *((b, label) for b, label in LegalBasis.choices if b != LegalBasis.GDPR15),
+            ],
+        )
+        fields["audience"] = forms.ModelMultipleChoiceField(
+            label=_("Recipients"),
+            queryset=access.audience_units(case).order_by("name"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("None chosen: every unit taking part in the case now."),
+        )
+        fields["consent"] = forms.ModelChoiceField(
+            label=_("Consent"),
+            queryset=access.active_consents(case),
+            required=False,
+            empty_label=_("The consent that covers it (when the basis is consent)"),
+        )
+        for name, field in fields.items():
+            self.style(name, field)
+            self.fields[name] = field
+
+    def __iter__(self) -> Any:
+        return (self[name] for name in self.fields if name not in self.SHARING)
+
+    @property
+    def sharing_fields(self) -> list[Any]:
+        return [self[name] for name in self.SHARING if name in self.fields]
 
 
 class CprField(forms.CharField):

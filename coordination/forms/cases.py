@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Unit, User
 from coordination import access, cpr, policy, workflows
 from coordination.forms.base import (
+    SharingForm,
     StyledForm,
     check_unit_in_forum,
     offer_forums_and_units,
@@ -63,7 +64,7 @@ class CaseOpenForm(StyledForm):
         return data
 
 
-class ContactForm(StyledForm):
+class ContactForm(SharingForm):
     occurred_at = forms.DateTimeField(
         label=_("Time of contact"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -90,23 +91,18 @@ class ContactForm(StyledForm):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
-        help_text=_("No sensitive details here: write an entry for those."),
+        help_text=_("Shared as chosen under Sharing below, like an entry."),
     )
 
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        units = CaseParticipant.objects.active().filter(case=case).values("unit")
-        self.fields["partner"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, memberships__unit__in=units)
-            .exclude(pk=user.pk)
-            .distinct()
-            .order_by("first_name", "last_name")
-        )
+        self.fields["partner"].queryset = access.contact_partners(case, user)  # type: ignore[attr-defined]
         self.fields["related_person"].queryset = case.citizen.related_persons.all()  # type: ignore[attr-defined]
+        self.add_sharing(case)
 
 
-class EntryForm(StyledForm):
+class EntryForm(SharingForm):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
     audience = forms.ModelMultipleChoiceField(
@@ -121,7 +117,7 @@ class EntryForm(StyledForm):
         queryset=Consent.objects.none(),
         required=False,
         empty_label=_("No consent"),
-        help_text=_("Needed for consent-based legal bases."),
+        help_text=_("For consent-based legal bases: empty uses the one consent that covers it."),
     )
     deciding_professional = forms.ModelChoiceField(
         label=_("Deciding health professional"),
@@ -139,9 +135,7 @@ class EntryForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["legal_basis"].initial = case.forum.default_legal_basis
         self.fields["audience"].queryset = access.audience_units(case)  # type: ignore[attr-defined]
-        self.fields["consent"].queryset = Consent.objects.active().filter(  # type: ignore[attr-defined]
-            citizen=case.citizen_id, forum=case.forum_id
-        )
+        self.fields["consent"].queryset = access.active_consents(case)  # type: ignore[attr-defined]
         self.fields["deciding_professional"].queryset = access.health_professionals(case)  # type: ignore[attr-defined]
 
 
@@ -281,3 +275,61 @@ class ConsentDecisionForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+def content_key(item: Any) -> str:
+    """How a piece of content is named in a form: its kind and id."""
+    return f"{item._meta.model_name}:{item.pk}"
+
+
+def content_label(item: Any) -> str:
+    """A line naming a piece of the user's own unit's content: kind, date, category, start."""
+    when = timezone.localtime(getattr(item, item.SHARED_AT_FIELD)).strftime("%d.%m.%Y")
+    text = next(
+        (
+            str(getattr(item, name))
+            for name in ("text", "note", "picture", "decision", "purpose", "title")
+            if getattr(item, name, "")
+        ),
+        "",
+    )
+    excerpt = f": {text[:60]}…" if len(text) > 60 else (f": {text}" if text else "")
+    return f"{item._meta.verbose_name.capitalize()} {when} · {item.get_category_display()}{excerpt}"
+
+
+class ShareAgainForm(StyledForm):
+    """ "Del tidligere oplysninger": the unit's own earlier content, shared with a unit that
+    did not receive it (a new disclosure with its own basis and justification)."""
+
+    unit = forms.ModelChoiceField(label=_("Share with"), queryset=Unit.objects.none())
+    items = forms.MultipleChoiceField(
+        label=_("What to share"), choices=[], widget=forms.CheckboxSelectMultiple
+    )
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    justification = forms.CharField(
+        label=_("Why is sharing it necessary?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(
+        self, *args: Any, user: User, case: Case, unit: Unit | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        units = access.audience_units(case).order_by("name")
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["legal_basis"].initial = case.forum.default_legal_basis
+        chosen = unit or self._chosen_unit(units)
+        self.candidates = access.shareable_again(user, case, chosen) if chosen else []
+        self.fields["items"].choices = [  # type: ignore[attr-defined]
+            (content_key(item), content_label(item)) for item in self.candidates
+        ]
+        if chosen is not None:
+            self.fields["unit"].initial = chosen.pk
+
+    def _chosen_unit(self, units: Any) -> Unit | None:
+        raw = str(self.data.get("unit", "")) if self.is_bound else ""
+        valid = raw.isascii() and raw.isdigit() and len(raw) <= 18
+        return units.filter(pk=int(raw)).first() if valid else None
+
+    def clean_items(self) -> list[Any]:
+        keys = set(self.cleaned_data["items"])
+        return [item for item in self.candidates if content_key(item) in keys]

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access, policy, workflows
-from coordination.forms.base import StyledForm
+from coordination.forms.base import SharingForm, StyledForm
 from coordination.models import Case, Contact, Incident, Offer, OutcomeSnapshot, Referral
 
-_NOTE_HELP = _("No sensitive details here: write an entry for those.")
+_NOTE_HELP = _("Shared as chosen under Sharing below, like an entry.")
 
 
 def _note_field(label: Any = None) -> forms.CharField:
@@ -35,7 +35,7 @@ class ContactChoiceField(forms.ModelChoiceField):
         return f"{when}: {obj.get_kind_display()} ({obj.get_result_display()})"
 
 
-class OfferForm(StyledForm):
+class OfferForm(SharingForm):
     kind = forms.ChoiceField(label=_("Offer"), choices=Offer.Kind.choices)
     status = forms.ChoiceField(
         label=_("Answer"),
@@ -57,6 +57,7 @@ class OfferForm(StyledForm):
         self.fields["contact"].queryset = access.contacts_for(user, case).order_by(  # type: ignore[attr-defined]
             "-occurred_at", "-pk"
         )
+        self.add_sharing(case)
 
 
 class OfferAnswerForm(StyledForm):
@@ -73,7 +74,7 @@ class OfferAnswerForm(StyledForm):
         super().__init__(*args, **kwargs)
 
 
-class ReferralForm(StyledForm):
+class ReferralForm(SharingForm):
     to_unit = forms.ModelChoiceField(
         label=_("To a unit of the forum"),
         queryset=Unit.objects.none(),
@@ -92,6 +93,11 @@ class ReferralForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["to_unit"].queryset = (  # type: ignore[attr-defined]
             case.forum.member_units.exclude(unit_type__in=policy.INVESTIGATION).order_by("name")
+        )
+        self.add_sharing(case)
+        self.fields["legal_basis"].help_text = _(
+            "Outside the case (a service, a unit not taking part) a referral rests on the "
+            "citizen's consent unless you choose another basis."
         )
 
 
@@ -112,7 +118,9 @@ class ReferralUpdateForm(StyledForm):
         super().__init__(*args, **kwargs)
 
 
-class IncidentForm(StyledForm):
+class IncidentForm(SharingForm):
+    with_category = False  # an incident's category is its kind's
+
     kind = forms.ChoiceField(label=_("Kind"), choices=Incident.Kind.choices)
     occurred_on = forms.DateField(
         label=_("Date"),
@@ -127,22 +135,16 @@ class IncidentForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only kinds the user may see: an incident recorded should not vanish for its author.
-        seen = access.categories_seen(user, case)
-        self.fields["kind"].choices = [  # type: ignore[attr-defined]
-            (kind, label)
-            for kind, label in Incident.Kind.choices
-            if Incident.CATEGORY[kind] in seen
-        ]
         self.fields["occurred_on"].initial = timezone.localdate()
         units = access.audience_units(case).order_by("name")
         self.fields["source_unit"].queryset = units  # type: ignore[attr-defined]
         own = access.acting_participation(user, case, access.CaseAction.LOG_CONTACT)
         if own is not None:
             self.fields["source_unit"].initial = own.unit_id
+        self.add_sharing(case)
 
 
-class OutcomeForm(StyledForm):
+class OutcomeForm(SharingForm):
     milestone = forms.TypedChoiceField(label=_("Milestone"), coerce=int, choices=[])
     education = forms.ChoiceField(label=_("Education"), choices=OutcomeSnapshot.Education.choices)
     job = forms.ChoiceField(label=_("Job"), choices=OutcomeSnapshot.Job.choices)
@@ -163,6 +165,7 @@ class OutcomeForm(StyledForm):
         self.fields["milestone"].choices = choices  # type: ignore[attr-defined]
         if choices:
             self.fields["milestone"].initial = choices[0][0]
+        self.add_sharing(case)
 
 
 class StageForm(StyledForm):

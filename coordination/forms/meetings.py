@@ -12,6 +12,7 @@ from accounts.models import Unit, User
 from coordination import access
 from coordination.forms.base import (
     PersonChoiceField,
+    SharingForm,
     StyledForm,
     check_unit_in_forum,
     offer_forums_and_units,
@@ -92,7 +93,7 @@ class AddCaseForm(StyledForm):
         self.fields["case"].queryset = access.agenda_candidates(user, meeting)  # type: ignore[attr-defined]
 
 
-class DiscussionForm(StyledForm):
+class DiscussionForm(SharingForm):
     picture = forms.CharField(
         label=_("The picture now"),
         required=False,
@@ -108,6 +109,10 @@ class DiscussionForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Create the follow-up actions of the decision afterwards."),
     )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_sharing(case)
 
 
 class MinutesForm(StyledForm):

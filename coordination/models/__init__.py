@@ -4,6 +4,7 @@ from coordination.models.cases import Case, CaseParticipant, Contact, Entry
 from coordination.models.casework import Incident, Offer, OutcomeSnapshot, Referral
 from coordination.models.choices import ALL_CATEGORIES, Category, EffortType, LegalBasis
 from coordination.models.citizens import Citizen, RelatedPerson
+from coordination.models.content import Recipient, SharedContent
 from coordination.models.forums import Forum
 from coordination.models.intake import ConcernReport
 from coordination.models.meetings import AgendaItem, Meeting, MinutesDistribution
@@ -45,7 +46,9 @@ __all__ = [
     "Notification",
     "Offer",
     "OutcomeSnapshot",
+    "Recipient",
     "Referral",
     "RelatedPerson",
     "Reminder",
+    "SharedContent",
 ]

@@ -8,10 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
+from coordination.models.content import SharedContent
 
 
-class Action(models.Model):
-    """Something someone must do by a date: from a meeting decision, a rule, or by hand."""
+class Action(SharedContent):
+    """Something someone must do by a date: from a meeting decision, a rule, or by hand. Its
+    title and result are shared content: the responsible unit is always among its
+    recipients."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -51,6 +54,13 @@ class Action(models.Model):
         blank=True,
         related_name="actions",
         verbose_name=_("decided at"),
+    )
+    author_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created for"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

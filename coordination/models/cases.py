@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Unit
 from coordination.models.choices import ALL_CATEGORIES, Category, LegalBasis
 from coordination.models.citizens import Citizen, RelatedPerson
+from coordination.models.content import SharedContent
 from coordination.models.forums import Forum
 from coordination.querysets import CaseParticipantQuerySet, CaseQuerySet, ContactQuerySet
 
@@ -181,8 +182,11 @@ class CaseParticipant(models.Model):
         return [str(labels[c]) for c in ALL_CATEGORIES if c in self.categories]
 
 
-class Contact(models.Model):
-    """One contact attempt with the citizen or a guardian, often by a police + municipal pair."""
+class Contact(SharedContent):
+    """One contact attempt with the citizen or a guardian, often by a police + municipal pair.
+    The whole row is shared content: its note can carry personal details."""
+
+    AUTHOR_UNIT_FIELD = "unit"
 
     class Kind(models.TextChoices):
         KNOCK_VISIT = "knock_visit", _("Knock visit")
@@ -249,7 +253,7 @@ class Contact(models.Model):
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
 
 
-class Entry(models.Model):
+class Entry(SharedContent):
     """A note or disclosure on a case, visible only to its audience."""
 
     case = models.ForeignKey(
@@ -267,10 +271,6 @@ class Entry(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
     justification = models.TextField(_("necessity justification"))
-    audience_all = models.BooleanField(_("all participants"), default=True)
-    audience = models.ManyToManyField(
-        Unit, related_name="addressed_entries", blank=True, verbose_name=_("audience")
-    )
     text = models.TextField(_("text"))
     # Consent-based entries (CONSENT, SUL43_CONSENT) name the consent they rest on.
     consent = models.ForeignKey(

@@ -9,13 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
 from coordination.models.choices import Category
+from coordination.models.content import SharedContent
 from coordination.models.fields import user_fk
 
 # --- Knock Knock outreach: offers ----------------------------------------------------------
 
 
-class Offer(models.Model):
+class Offer(SharedContent):
     """An offer made to the young person (on a visit or a meeting), and their answer."""
+
+    SHARED_AT_FIELD = "made_at"
+
+    AUTHOR_UNIT_FIELD = "unit"
 
     class Kind(models.TextChoices):
         LEISURE_JOB = "leisure_job", _("Leisure job")
@@ -65,8 +70,14 @@ class Offer(models.Model):
 # --- Referrals ------------------------------------------------------------------------------
 
 
-class Referral(models.Model):
-    """A referral (henvisning) of the citizen to a unit or a service, followed to its end."""
+class Referral(SharedContent):
+    """A referral (henvisning) of the citizen to a unit or a service, followed to its end.
+    Its own legal basis: a referral outside the case (to a service, or a unit not taking
+    part) rests on one of its own, usually consent (sharing-rules.md 1)."""
+
+    SHARED_AT_FIELD = "sent_at"
+
+    AUTHOR_UNIT_FIELD = "from_unit"
 
     class Status(models.TextChoices):
         SENT = "sent", _("Sent")
@@ -125,10 +136,12 @@ class Referral(models.Model):
 # --- PSP incidents -------------------------------------------------------------------------
 
 
-class Incident(models.Model):
+class Incident(SharedContent):
     """Something PSP measures its effect by: forced admissions, police use of force, new
     charges. Recorded on the case with its date and source; counted before and after the
     citizen was enrolled."""
+
+    SHARED_AT_FIELD = "recorded_at"
 
     class Kind(models.TextChoices):
         FORCED_ADMISSION_POLICE = (
@@ -164,6 +177,10 @@ class Incident(models.Model):
         Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("source")
     )
     recorded_by = user_fk(_("recorded by"))
+    # The unit the recorder acted for (the source may be another participating unit).
+    author_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("recorded for")
+    )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     note = models.CharField(_("short note"), max_length=500, blank=True)
 
@@ -184,8 +201,12 @@ class Incident(models.Model):
 # --- Outcome snapshots ------------------------------------------------------------------------
 
 
-class OutcomeSnapshot(models.Model):
+class OutcomeSnapshot(SharedContent):
     """Where the citizen stands 3, 6 and 12 months after enrolment (opfølgningsstatus)."""
+
+    SHARED_AT_FIELD = "recorded_at"
+
+    AUTHOR_UNIT_FIELD = "unit"
 
     class Milestone(models.IntegerChoices):
         M3 = 3, _("3 months")

@@ -27,6 +27,7 @@ class LegalBasis(models.TextChoices):
     SUL43_2_2 = "SUL43_2_2", _("Health Act § 43(2)(2): vital interests")
     FVL28 = "FVL28", _("Public Administration Act § 28")
     UNDERRETNING = "UNDERRETNING", _("Duty to notify child welfare")
+    GDPR15 = "GDPR15", _("GDPR art. 15: the citizen's right of access")
 
 
 class Category(models.TextChoices):

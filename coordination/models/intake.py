@@ -8,14 +8,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
+from coordination.models.content import SharedContent
 from coordination.models.fields import user_fk
 
 # --- Intake: bekymringshenvendelser -------------------------------------------------------
 
 
-class ConcernReport(models.Model):
+class ConcernReport(SharedContent):
     """A concern about someone, received by a unit of a forum, screened by a deadline set by
-    its urgency. It may be discussed anonymised before the citizen is identified."""
+    its urgency. It may be discussed anonymised before the citizen is identified. Its texts
+    (the concern, the reasoning, the feedback) are shared content of the forum's intake:
+    the receiving unit wrote them, the forum's member units of that moment received them."""
+
+    SHARED_AT_FIELD = "received_at"
+
+    AUTHOR_UNIT_FIELD = "received_by"
 
     class Channel(models.TextChoices):
         POLICE_DAILY_REPORT = "police_daily_report", _("Police daily report (døgnrapport)")

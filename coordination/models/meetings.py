@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
+from coordination.models.content import SharedContent
 from coordination.models.fields import user_fk
 
 # --- Case conferences: sagsmøder -------------------------------------------------------------
@@ -49,9 +50,12 @@ class Meeting(models.Model):
         return f"{self.get_kind_display()} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
-class AgendaItem(models.Model):
+class AgendaItem(SharedContent):
     """One case (or one nomination, a concern report to accept) on a meeting's agenda, with
-    its discussion: the picture, the assessment and the decision."""
+    its discussion: the picture, the assessment and the decision. The agenda line is seen by
+    whoever may view the case; the discussion is shared content, written by `author_unit`."""
+
+    SHARED_AT_FIELD = "discussed_at"
 
     class Origin(models.TextChoices):
         REVIEW_DUE = "review_due", _("Review due")
@@ -84,6 +88,14 @@ class AgendaItem(models.Model):
     decision = models.TextField(_("decision"), blank=True)
     discussed_at = models.DateTimeField(_("discussed"), null=True, blank=True)
     discussed_by = user_fk(_("written by"), null=True)
+    author_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written for"),
+    )
 
     class Meta:
         ordering = ["meeting", "position", "pk"]

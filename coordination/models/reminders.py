@@ -27,6 +27,7 @@ class Reminder(models.Model):
         CONCERN_SCREENING = "concern_screening", _("Concern report to screen")
         CONCERN_FEEDBACK = "concern_feedback", _("Feedback to the reporter due")
         OUTCOME_DUE = "outcome_due", _("Outcome snapshot due")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

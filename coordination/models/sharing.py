@@ -52,6 +52,15 @@ class Consent(models.Model):
     )
     given_by = models.CharField(_("given by"), max_length=10, choices=GivenBy.choices)
     guardian_name = models.CharField(_("guardian's name"), max_length=200, blank=True)
+    # The guardian as recorded on the citizen (a parent with custody), when they gave it.
+    guardian = models.ForeignKey(
+        "coordination.RelatedPerson",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("guardian"),
+    )
     scope_units = models.ManyToManyField(
         Unit, related_name="consents", verbose_name=_("units covered")
     )
@@ -124,6 +133,11 @@ class ConsentDecision(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("decided by"),
+    )
+    # The unit the decider acted for: the reasoning is its text, seen by it alone; the
+    # others see the situation, who decided and when.
+    author_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("unit")
     )
     decided_at = models.DateTimeField(_("decided"), default=timezone.now)
 

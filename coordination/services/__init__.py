@@ -40,11 +40,25 @@ from coordination.services.citizens import (
     citizens_rekey_chunk,
     related_person_add,
 )
+from coordination.services.consents import (
+    GIVER_REFUSALS,
+    coming_of_age,
+    consent_covering,
+    consent_decision_record,
+    consent_for_opening,
+    consent_record,
+    consent_register,
+    consent_withdraw,
+)
 from coordination.services.emergency import (
     EMERGENCY_ACCESS_DURATION,
     EMERGENCY_REASON_MIN_LENGTH,
     emergency_access_open,
     emergency_access_review,
+)
+from coordination.services.governance import (
+    Share,
+    content_share_again,
 )
 from coordination.services.intake import (
     concern_feedback_record,
@@ -70,9 +84,6 @@ from coordination.services.participants import (
 )
 from coordination.services.sharing import (
     INFORM_PATIENT_WITHIN,
-    consent_decision_record,
-    consent_register,
-    consent_withdraw,
     contact_log,
     entry_share,
 )
@@ -82,9 +93,11 @@ __all__ = [
     "DEFAULT_REVIEW_INTERVAL",
     "EMERGENCY_ACCESS_DURATION",
     "EMERGENCY_REASON_MIN_LENGTH",
+    "GIVER_REFUSALS",
     "INFORM_PATIENT_WITHIN",
     "SAMPLE_MAX",
     "RekeyResult",
+    "Share",
     "action_complete",
     "action_create",
     "action_reassign",
@@ -100,14 +113,19 @@ __all__ = [
     "citizen_get_or_create",
     "citizens_rekey",
     "citizens_rekey_chunk",
+    "coming_of_age",
     "concern_feedback_record",
     "concern_report_create",
     "concern_report_identify",
     "concern_report_screen",
+    "consent_covering",
     "consent_decision_record",
+    "consent_for_opening",
+    "consent_record",
     "consent_register",
     "consent_withdraw",
     "contact_log",
+    "content_share_again",
     "emergency_access_open",
     "emergency_access_review",
     "entry_share",

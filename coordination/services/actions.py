@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,11 +13,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
 from coordination import access, audit, reminders
-from coordination.models import (
-    Action,
-    AgendaItem,
-    Case,
-)
+from coordination.models import Action, AgendaItem, Case, Category, Consent
+from coordination.services import governance
 from coordination.services._common import acting_unit
 
 
@@ -43,6 +41,11 @@ def check_deadline(due_at: dt.datetime) -> dt.datetime:
     return due_at
 
 
+def _reaches(action: Action, unit: Unit) -> bool:
+    """Whether `unit` (the responsible's) reads the action: it wrote it or received it."""
+    return action.author_unit_id == unit.pk or action.recipients.filter(unit=unit).exists()
+
+
 @transaction.atomic
 def action_create(
     *,
@@ -52,40 +55,92 @@ def action_create(
     responsible: User | None,
     due_at: dt.datetime,
     agenda_item: AgendaItem | None = None,
+    category: str = Category.GENERAL,
+    legal_basis: str = "",
+    audience: Iterable[Unit] = (),
+    consent: Consent | None = None,
 ) -> Action:
     """Add a follow-up action to a case, with a responsible person and a deadline (and the
-    meeting decision it comes from, if it does)."""
-    acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    meeting decision it comes from, if it does). Its title and result are shared content:
+    the responsible person's unit must be among those that receive it."""
+    author_unit = acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    errors: dict[str, Any] = {}
     title = (title or "").strip()
     if not title:
-        raise ValidationError({"title": _("Say what is to be done.")})
+        errors["title"] = _("Say what is to be done.")
     if due_at is None:
-        raise ValidationError({"due_at": _("Give a deadline.")})
-    person, unit = _assignee(case, responsible)
-    action = Action.objects.create(
+        errors["due_at"] = _("Give a deadline.")
+    try:
+        person, unit = _assignee(case, responsible)
+    except ValidationError as error:
+        errors = {**error.message_dict, **errors}
+    share = governance.Share(category, legal_basis, list(audience), consent)
+    resolved = governance.check(case=case, author_unit=author_unit, share=share, errors=errors)
+    action = Action(
         case=case,
         title=title[:300],
         responsible=person,
         responsible_unit=unit,
+        author_unit=author_unit,
         due_at=due_at,
         created_by=actor,
         agenda_item=agenda_item,
     )
-    detail: dict[str, Any] = {"responsible": person.pk, "due_at": due_at.isoformat()}
+    recipients = governance.save_shared(
+        action,
+        case=case,
+        author_unit=author_unit,
+        resolved=resolved,
+        actor=actor,
+        exclude=["case", "responsible", "responsible_unit", "author_unit", "agenda_item"],
+    )
+    if not _reaches(action, unit):
+        raise ValidationError(
+            {
+                "responsible": _(
+                    "%(unit)s would not receive this action: share it with that unit, or "
+                    "choose someone else."
+                )
+                % {"unit": unit.name}
+            }
+        )
+    detail: dict[str, Any] = {
+        "responsible": person.pk,
+        "due_at": due_at.isoformat(),
+        "recipients": recipients,
+    }
     if agenda_item is not None:
         detail["agenda_item"] = agenda_item.pk
-    audit.write_event(actor=actor, action=audit.Action.CREATE, obj=action, detail=detail)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=action,
+        unit=author_unit,
+        categories=[action.category],
+        legal_basis=action.legal_basis,
+        detail=detail,
+    )
     return action
 
 
 @transaction.atomic
 def action_reassign(*, actor: User, action: Action, responsible: User | None) -> Action:
-    """Give an action to someone else; reminders not yet sent follow the new person."""
+    """Give an action to someone else; reminders not yet sent follow the new person, whose
+    unit must already receive the action."""
     case = action.case
     acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
     if action.status not in (Action.Status.OPEN, Action.Status.IN_PROGRESS):
         raise ValidationError(_("A finished action cannot be reassigned."))
     person, unit = _assignee(case, responsible)
+    if not _reaches(action, unit):
+        raise ValidationError(
+            {
+                "responsible": _(
+                    "%(unit)s did not receive this action: choose someone whose unit did."
+                )
+                % {"unit": unit.name}
+            }
+        )
     previous = action.responsible_id
     action.responsible, action.responsible_unit = person, unit
     action.save(update_fields=["responsible", "responsible_unit"])

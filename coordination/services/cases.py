@@ -20,6 +20,7 @@ from coordination.models import (
     Forum,
 )
 from coordination.services._common import acting_unit
+from coordination.services.consents import consent_covering
 from coordination.services.participants import grants_sync
 
 DEFAULT_REVIEW_INTERVAL = dt.timedelta(days=182)
@@ -37,12 +38,31 @@ def case_open(
     ksp_basis: str = "",
     next_review_at: dt.date | None = None,
 ) -> Case:
-    """Open a case for `citizen` in `forum`, led by `lead_unit` (one of the actor's units)."""
+    """Open a case for `citizen` in `forum`, led by `lead_unit` (one of the actor's units).
+
+    A § 115 meeting's cases are led by SSP, which chairs it; in a forum that rests on
+    consent the citizen's active, written consent must cover the lead unit first
+    (`consent_for_opening` records one together with the opening)."""
     if not access.may_act_for(actor, forum, lead_unit):
         raise PermissionDenied(_("You cannot open cases in this forum for that unit."))
     if not policy.may_take_part(forum.effort_type, lead_unit.unit_type):
         raise ValidationError(
             {"lead_unit": _("The law does not admit this unit type to the forum.")}
+        )
+    if not policy.may_chair(forum.effort_type, lead_unit.unit_type):
+        raise ValidationError(
+            {"lead_unit": _("SSP chairs a § 115 meeting: an SSP unit leads its cases.")}
+        )
+    if policy.rests_on_consent(forum.effort_type, forum.consent_required) and (
+        consent_covering(citizen, forum, lead_unit) is None
+    ):
+        raise ValidationError(
+            {
+                "consent": _(
+                    "This forum rests on the citizen's written consent: record one that "
+                    "covers the lead unit before the case is opened."
+                )
+            }
         )
     today = timezone.localdate()
     age = citizen.age_on(today)

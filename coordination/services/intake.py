@@ -14,10 +14,12 @@ from accounts.models import Unit, User
 from coordination import access, audit, reminders, workflows
 from coordination.models import (
     Case,
+    Category,
     Citizen,
     ConcernReport,
     Forum,
 )
+from coordination.services import governance
 from coordination.services._common import CLOCK_SKEW
 from coordination.services.cases import case_open
 
@@ -35,6 +37,7 @@ def concern_report_create(
     reporter_contact: str = "",
     citizen: Citizen | None = None,
     received_at: dt.datetime | None = None,
+    category: str = Category.GENERAL,
 ) -> ConcernReport:
     """Record a concern received by one of the actor's units in a forum; the screening
     deadline follows from the urgency (workflows.SCREENING_DEADLINES). Without a citizen
@@ -47,6 +50,8 @@ def concern_report_create(
         errors["urgency"] = _("Choose red, amber or green.")
     if received > timezone.now() + CLOCK_SKEW:
         errors["received_at"] = _("A concern cannot be received in the future.")
+    if category not in Category.values:
+        errors["category"] = _("Choose one of the categories.")
     if errors:
         raise ValidationError(errors)
     report = ConcernReport(
@@ -61,16 +66,26 @@ def concern_report_create(
         summary=(summary or "").strip(),
         citizen=citizen,
         screening_due_at=received + workflows.SCREENING_DEADLINES[urgency],
+        # The concern's texts are the receiving unit's, shared with the forum's intake.
+        category=category,
+        legal_basis=forum.default_legal_basis,
     )
     report.full_clean(exclude=["forum", "received_by", "recorded_by", "citizen", "decided_by"])
     report.save()
+    recipients = governance.record_intake_recipients(report, actor=actor)
     audit.write_event(
         actor=actor,
         action=audit.Action.CREATE,
         obj=report,
         unit=received_by,
         legal_basis=forum.default_legal_basis,
-        detail={"channel": channel, "urgency": urgency, "anonymous": citizen is None},
+        categories=[category],
+        detail={
+            "channel": channel,
+            "urgency": urgency,
+            "anonymous": citizen is None,
+            "recipients": recipients,
+        },
     )
     return report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -18,11 +19,15 @@ from coordination.models import (
     AgendaItem,
     Case,
     CaseParticipant,
+    Category,
     ConcernReport,
+    Consent,
     Forum,
     Meeting,
     MinutesDistribution,
 )
+from coordination.services import governance
+from coordination.services._common import acting_unit
 from coordination.services.actions import action_create
 
 
@@ -127,18 +132,47 @@ def meeting_set_attendees(*, actor: User, meeting: Meeting, attendees: Iterable[
 
 @transaction.atomic
 def agenda_item_record(
-    *, actor: User, item: AgendaItem, picture: str, assessment: str, decision: str
+    *,
+    actor: User,
+    item: AgendaItem,
+    picture: str,
+    assessment: str,
+    decision: str,
+    category: str = Category.GENERAL,
+    legal_basis: str = "",
+    audience: Iterable[Unit] = (),
+    consent: Consent | None = None,
 ) -> AgendaItem:
     """Write a case's discussion at the meeting: the picture, the assessment, the decision.
-    (The caller has checked the case allows LOG_CONTACT.)"""
-    if item.case_id is None:
+    The discussion is shared content of the writer's unit: it reaches the case's
+    participants of this moment (or the named ones) as the policy allows. Writing it again
+    shares the new text anew. (The caller has checked the case allows LOG_CONTACT.)"""
+    if item.case is None:
         raise ValidationError(_("A nomination is decided by screening it."))
+    case = item.case
+    author_unit = acting_unit(actor, case, access.CaseAction.LOG_CONTACT, None)
+    if item.discussed_at is not None and not (
+        access.content_for(actor, case, AgendaItem).filter(pk=item.pk).exists()
+    ):
+        # Nobody overwrites a discussion they were not given.
+        raise ValidationError(_("The discussion was not shared with your unit."))
+    errors: dict[str, Any] = {}
     item.picture, item.assessment = (picture or "").strip(), (assessment or "").strip()
     item.decision = (decision or "").strip()
     if not (item.picture or item.assessment or item.decision):
-        raise ValidationError({"decision": _("Write what was discussed or decided.")})
-    item.discussed_at, item.discussed_by = timezone.now(), actor
-    item.save()
+        errors["decision"] = _("Write what was discussed or decided.")
+    share = governance.Share(category, legal_basis, list(audience), consent)
+    resolved = governance.check(case=case, author_unit=author_unit, share=share, errors=errors)
+    item.discussed_at, item.discussed_by, item.author_unit = timezone.now(), actor, author_unit
+    item.recipients.all().delete()
+    recipients = governance.save_shared(
+        item,
+        case=case,
+        author_unit=author_unit,
+        resolved=resolved,
+        actor=actor,
+        exclude=["meeting", "case", "concern_report", "discussed_by", "author_unit"],
+    )
     meeting = item.meeting
     # The first discussion written once the meeting has begun marks it held (notes written
     # ahead of it are preparation).
@@ -149,9 +183,12 @@ def agenda_item_record(
         actor=actor,
         action=audit.Action.CHANGE,
         obj=item,
+        unit=author_unit,
         case_id=item.case_id,
-        citizen_id=item.case.citizen_id if item.case else None,
-        detail={"change": "discussion", "meeting": meeting.pk},
+        citizen_id=case.citizen_id,
+        categories=[item.category],
+        legal_basis=item.legal_basis,
+        detail={"change": "discussion", "meeting": meeting.pk, "recipients": recipients},
     )
     return item
 
@@ -161,7 +198,8 @@ def agenda_item_action(
     *, actor: User, item: AgendaItem, title: str, responsible: User | None, due_at: dt.datetime
 ) -> Action:
     """A decision's follow-up action, created from the meeting (it is reviewed at the
-    forum's next meeting)."""
+    forum's next meeting). It is shared as its decision was: the same category, basis,
+    consent and named units."""
     if item.case is None:
         raise ValidationError(_("Only a case's decision creates actions."))
     return action_create(
@@ -171,14 +209,19 @@ def agenda_item_action(
         responsible=responsible,
         due_at=due_at,
         agenda_item=item,
+        category=item.category,
+        legal_basis=item.legal_basis,
+        audience=item.named_units,
+        consent=item.consent,
     )
 
 
 @transaction.atomic
 def minutes_distribute(*, actor: User, meeting: Meeting, units: Iterable[Unit]) -> int:
-    """Send the minutes to units: each unit receives the items of the cases it takes part
-    in (no other case's discussion), and each case's items sent are a disclosure, audited
-    with its recipients. Returns the number of (case, unit) disclosures."""
+    """Send the minutes to units: each unit receives the discussions it received as a
+    participant of the case (no other case's, none it was not a recipient of), and each
+    item sent is a disclosure, audited with its recipients. Returns the number of (item,
+    unit) disclosures."""
     chosen = list(units)
     members = set(meeting.forum.member_units.values_list("pk", flat=True))
     if not chosen or any(u.pk not in members for u in chosen):
@@ -189,21 +232,27 @@ def minutes_distribute(*, actor: User, meeting: Meeting, units: Iterable[Unit]) 
     )
     disclosures = 0
     discussed = list(
-        meeting.items.filter(case__isnull=False, discussed_at__isnull=False).select_related(
-            "case", "case__forum"
-        )
+        meeting.items.filter(case__isnull=False, discussed_at__isnull=False)
+        .select_related("case", "case__forum")
+        .prefetch_related("recipients")
     )
-    taking_part: dict[int, set[int]] = {}
-    for case_id, unit_id in (
+    chosen_ids = {u.pk for u in chosen}
+    taking_part: dict[int, list[CaseParticipant]] = {}
+    for participation in (
         CaseParticipant.objects.active()
-        .filter(case__in=[item.case_id for item in discussed], emergency=False)
-        .values_list("case_id", "unit_id")
+        .filter(
+            case__in=[item.case_id for item in discussed],
+            emergency=False,
+            unit__in=chosen_ids,
+        )
+        .select_related("unit")
     ):
-        taking_part.setdefault(case_id, set()).add(unit_id)
+        taking_part.setdefault(participation.case_id, []).append(participation)
     for item in discussed:
         assert item.case is not None  # noqa: S101 (filtered)
-        units_of_case = taking_part.get(item.case.pk, set())
-        recipients = sorted(u.pk for u in chosen if u.pk in units_of_case)
+        readers = [(p.unit, p.categories) for p in taking_part.get(item.case.pk, [])]
+        readable = access.readable_by(item, readers) if readers else {}
+        recipients = sorted(pk for pk, ok in readable.items() if ok)
         if not recipients:
             continue
         disclosures += len(recipients)
@@ -213,7 +262,8 @@ def minutes_distribute(*, actor: User, meeting: Meeting, units: Iterable[Unit]) 
             obj=item,
             case_id=item.case_id,
             citizen_id=item.case.citizen_id,
-            legal_basis=item.case.forum.default_legal_basis,
+            categories=[item.category],
+            legal_basis=item.legal_basis,
             purpose="minutes",
             detail={"meeting": meeting.pk, "recipients": recipients},
         )

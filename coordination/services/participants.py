@@ -23,6 +23,7 @@ from coordination.models import (
     CaseUserObjectPermission,
 )
 from coordination.services._common import acting_unit, check_categories
+from coordination.services.consents import consent_covering
 
 
 def expected_grants(participants: Iterable[CaseParticipant]) -> set[tuple[Any, ...]]:
@@ -60,6 +61,7 @@ def grants_sync(case: Case) -> None:
     """Rewrite the guardian rows of `case` from its participants, in the caller's transaction.
 
     This is the only code that writes CaseGroupObjectPermission / CaseUserObjectPermission."""
+    access.forget_participations(case)
     participants = list(case.participants.select_related("unit"))
     permissions = {
         p.codename: p
@@ -120,6 +122,12 @@ def participant_add(
         raise ValidationError({"unit": _("The unit already takes part in the case.")})
     if legal_basis not in policy.participant_bases(effort):
         raise ValidationError({"legal_basis": _("This basis does not apply in this forum.")})
+    if policy.rests_on_consent(effort, case.forum.consent_required) and (
+        consent_covering(case.citizen, case.forum, unit) is None
+    ):
+        raise ValidationError(
+            {"unit": _("The citizen's written consent does not cover this unit (yet).")}
+        )
     if contact_user is not None and not contact_user.memberships.filter(unit=unit).exists():
         raise ValidationError({"contact_user": _("The contact person must work in the unit.")})
     # A unit whose participation ended takes part again on its one row (one per case and

@@ -26,8 +26,9 @@ from coordination.forms.cases import (
     EntryForm,
     ParticipantForm,
     ReviewForm,
+    ShareAgainForm,
 )
-from coordination.models import Case, Category
+from coordination.models import Case, CaseParticipant, Category
 from coordination.reads import record_case_view
 from coordination.views.base import case_form_view, citizen_by_cpr, request_user
 from coordination.views.casework import case_page_context
@@ -90,7 +91,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     and the case work (stage, offers, referrals, incidents, outcomes, the drawn timeline)."""
     user = request_user(request)
     case = access.get_case(user, pk)
-    entries = list(access.entries_for(user, case).prefetch_related("audience"))
+    entries = list(access.entries_for(user, case).prefetch_related("recipients__unit"))
     contacts = list(access.contacts_for(user, case).timeline())
     actions = list(access.actions_for(user, case))
     work = case_page_context(user, case, entries=entries, contacts=contacts, actions=actions)
@@ -104,13 +105,21 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "incidents": [incident.pk for incident in work["incidents"]],
         },
     )
+    participations = access.viewing_participations(user, case)
+    participants = list(access.participants_for(user, case))
     context = {
         **work,
         "case": case,
         "age": case.citizen.age_on(timezone.localdate()),
+        # Free text of the lead unit (why closed, why outside the age band) is the lead's.
+        "is_lead": any(p.role == CaseParticipant.Role.LEAD for p in participations),
+        "unreceived": access.unreceived_count(user, case),
+        "composition_missing": policy.missing_required(
+            case.forum.effort_type, {p.unit.unit_type for p in participants if not p.emergency}
+        ),
         "entries": entries,
         "contacts": contacts,
-        "participants": list(access.participants_for(user, case)),
+        "participants": participants,
         "consents": list(access.consents_for(user, case)),
         "consent_decisions": list(access.consent_decisions_for(user, case)),
         "actions": actions,
@@ -206,6 +215,30 @@ def entry_audience(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _participant_rows(user: User, case: Case, form: StyledForm) -> dict[str, object]:
     return {"participants": list(access.participants_for(user, case))}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def share_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Del tidligere oplysninger": the unit's own earlier content shared with a unit that
+    did not receive it (it joined later, or was not named): one disclosure per item, with
+    its own basis and justification. `?enhed=<unit id>` chooses the unit to list for."""
+    raw = request.GET.get("enhed", "")
+    chosen = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+    def form_class(data: QueryDict | None, *, user: User, case: Case) -> StyledForm:
+        unit = access.audience_units(case).filter(pk=chosen).first() if chosen else None
+        return ShareAgainForm(data, user=user, case=case, unit=unit)
+
+    return case_form_view(
+        request,
+        pk,
+        action=access.CaseAction.ADD_ENTRY,
+        form_class=form_class,
+        service=services.content_share_again,
+        template="coordination/share_again.html",
+        done=_("The content has been shared; the disclosure log names the unit."),
+    )
 
 
 @login_required

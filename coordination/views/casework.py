@@ -32,6 +32,7 @@ from coordination.forms.casework import (
 from coordination.models import (
     Action,
     Case,
+    Category,
     Contact,
     EffortType,
     Entry,
@@ -361,8 +362,8 @@ def case_page_context(
     offers = list(access.offers_for(user, case).select_related("contact"))
     referrals = list(access.referrals_for(user, case))
     psp = effort in workflows.INCIDENT_FORUMS
-    seen = access.categories_seen(user, case) if psp else set()
-    incidents = list(access.incidents_for(user, case, seen)) if psp else []
+    seen = access.categories_seen(user, case)
+    incidents = list(access.incidents_for(user, case)) if psp else []
     outcome_forum = effort in workflows.OUTCOME_FORUMS
     outcomes = list(access.outcomes_for(user, case)) if outcome_forum else []
     age = case.citizen.age_on(timezone.localdate())
@@ -400,5 +401,7 @@ def case_page_context(
             else ""
         ),
         "incident_categories": sorted({i.category for i in incidents}),
+        # An outcome's "new police contact" is police information (sharing-rules.md 3).
+        "sees_police": Category.POLICE in seen,
     }
     return context

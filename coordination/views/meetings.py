@@ -219,8 +219,13 @@ def agenda_item(request: HttpRequest, pk: int) -> HttpResponse:
         # A nomination is accepted (or not) by screening the concern.
         return redirect("coordination:intake_screen", pk=item.concern_report_id)
     case, meeting = item.case, item.meeting
-    initial = {"picture": item.picture, "assessment": item.assessment, "decision": item.decision}
-    form = DiscussionForm(request.POST if writing else None, initial=initial)
+    visible = item.discussion_visible  # type: ignore[attr-defined]
+    initial = (
+        {"picture": item.picture, "assessment": item.assessment, "decision": item.decision}
+        if visible
+        else {}
+    )
+    form = DiscussionForm(request.POST if writing else None, initial=initial, case=case)
     if submitted(
         request,
         form,
@@ -259,7 +264,12 @@ def agenda_item_action(request: HttpRequest, pk: int) -> HttpResponse:
     if item.case is None:
         return redirect("coordination:intake_screen", pk=item.concern_report_id)
     case = item.case
-    form = ActionForm(request.POST if request.method == "POST" else None, user=user, case=case)
+    form = ActionForm(
+        request.POST if request.method == "POST" else None,
+        user=user,
+        case=case,
+        shared_as_decision=True,
+    )
     if submitted(
         request,
         form,
@@ -307,11 +317,18 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("coordination:meeting_minutes", pk=meeting.pk)
     decided = Prefetch("actions", queryset=Action.objects.select_related("responsible_unit"))
-    items = list(
-        access.agenda_items_for(user, meeting)
+    items = [
+        item
+        for item in access.agenda_items_for(user, meeting)
         .filter(case__isnull=False, discussed_at__isnull=False)
         .prefetch_related(decided)
+        if item.discussion_visible  # type: ignore[attr-defined]
+    ]
+    readable = access.readable_ids(
+        user, Action, (a.pk for item in items for a in item.actions.all())
     )
+    for item in items:
+        item.visible_actions = [a for a in item.actions.all() if a.pk in readable]  # type: ignore[attr-defined]
     _record_meeting_read(user, meeting, "meeting_minutes", items)
     context = {
         "meeting": meeting,
