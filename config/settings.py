@@ -286,6 +286,27 @@ if len(CPR_HMAC_KEY) < 32:
 if CPR_HMAC_KEY.encode() in {base64.urlsafe_b64decode(k.encode()) for k in CPR_ENCRYPTION_KEYS}:
     raise ImproperlyConfigured("CPR_HMAC_KEY must differ from the encryption keys.")
 
+# Where the name of a CPR number comes from (coordination/cpr_register.py): `fake` (the
+# demo's names, fictitious ones for other numbers; development only), `none` (typed by the
+# user) or `serviceplatformen` (the CPR replica; not part of this build).
+CPR_REGISTER = env.str("CPR_REGISTER", default="none").strip().lower()
+if CPR_REGISTER == "serviceplatformen":
+    raise ImproperlyConfigured(
+        "CPR_REGISTER=serviceplatformen is not available in this build: it needs an adapter "
+        "for Serviceplatformen's CPR replica look-up (SF1520) with its service agreement "
+        "UUID, user system UUID, the authority's CVR number and an OCES3 function "
+        "certificate, none of which is configured here. Use CPR_REGISTER=none (names are "
+        "typed by the user) until it is."
+    )
+if CPR_REGISTER not in ("fake", "none"):
+    raise ImproperlyConfigured(
+        f"CPR_REGISTER must be fake, none or serviceplatformen, not {CPR_REGISTER!r}."
+    )
+if CPR_REGISTER == "fake" and not DEBUG:
+    raise ImproperlyConfigured(
+        "CPR_REGISTER=fake gives fictitious names to real CPR numbers: only with DEBUG on."
+    )
+
 # --- Audit log ------------------------------------------------------------------------
 # The audit digests and seals are HMACs under a key that lives outside the database, so
 # someone holding only the database cannot rewrite the log and its seals to match.

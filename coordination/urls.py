@@ -55,6 +55,11 @@ urlpatterns = [
     path("moeder/<int:pk>/deltagere/", meetings.meeting_attendees, name="meeting_attendees"),
     path("moeder/<int:pk>/dagsorden/", meetings.meeting_add_case, name="meeting_add_case"),
     path("moeder/<int:pk>/referat/", meetings.meeting_minutes, name="meeting_minutes"),
+    path(
+        "moeder/<int:pk>/referat/udskriv/",
+        meetings.meeting_minutes_print,
+        name="meeting_minutes_print",
+    ),
     path("moeder/punkter/<int:pk>/", meetings.agenda_item, name="agenda_item"),
     path("moeder/punkter/<int:pk>/opgave/", meetings.agenda_item_action, name="agenda_item_action"),
     # Case work: outreach offers, referrals, incidents, outcomes, stages
@@ -72,4 +77,9 @@ urlpatterns = [
     path("revision/stikproever/", auditing.audit_samples, name="audit_samples"),
     path("revision/stikproever/<int:pk>/", auditing.audit_sample, name="audit_sample"),
     path("revision/indsigt/", auditing.audit_insight, name="audit_insight"),
+    path(
+        "revision/indsigt/undtagelse/",
+        auditing.audit_insight_exception,
+        name="audit_insight_exception",
+    ),
 ]

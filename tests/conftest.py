@@ -127,6 +127,21 @@ def open_case(persona: Callable[[str], User]) -> Callable[..., object]:
             actor=actor, cpr_number=fresh_cpr(age), first_name=first_name, last_name=last_name
         )
         forum_obj = Forum.objects.get(name=forum)
+        if forum_obj.consent_required:
+            # A forum resting on consent opens no case without the citizen's written consent
+            # covering the units that will take part.
+            services.consent_for_opening(
+                actor=actor,
+                citizen=citizen,
+                forum=forum_obj,
+                lead_unit=Unit.objects.get(name=lead_unit),
+                given_by="citizen" if age >= 15 else "guardian",
+                guardian_name="" if age >= 15 else "Forælder Test",
+                scope_units=list(Unit.objects.filter(name__in=[lead_unit, *others])),
+                scope_categories=ALL_CATEGORIES,
+                purpose="Samarbejde om at forlade gruppen",
+                form="written",
+            )
         case = services.case_open(
             actor=actor,
             citizen=citizen,

@@ -204,7 +204,12 @@ def _workflow_objects(case: Case) -> dict[str, Any]:
         "moeder/": meeting,
         "tilbud/": lambda: services.offer_make(actor=lead, case=case, kind="club"),
         "henvisninger/": lambda: services.referral_send(
-            actor=lead, case=case, to_unit=None, to_service="Klub", purpose="Fritid"
+            actor=lead,
+            case=case,
+            to_unit=None,
+            to_service="Klub",
+            purpose="Fritid",
+            legal_basis="FVL28",  # outside the case: a basis of its own
         ),
     }
 

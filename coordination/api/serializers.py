@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Membership, Organisation, Unit, User
-from coordination import cpr, services
+from coordination import cpr, handles, services
 from coordination.models import (
     Action,
     AuditEvent,
@@ -137,29 +137,68 @@ class ForumSerializer(serializers.ModelSerializer[Forum]):
 # --- Citizens -----------------------------------------------------------------------------
 
 
-class CitizenSerializer(serializers.ModelSerializer[Citizen]):
-    masked_cpr = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
+class CitizenSerializer(serializers.Serializer[Any]):
+    """What registering or looking up a CPR number answers: the same shape and status
+    whether or not Samraad holds the number (docs/api.md)."""
 
-    class Meta:
-        model = Citizen
-        fields = ["id", "name", "birth_date", "masked_cpr"]
-        read_only_fields = fields
+    handle = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "Opaque: name the citizen with it when you open a case (24 hours, for you only)."
+        ),
+    )
+    name = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Registering: the name the CPR register gives, for you to confirm. Looking up: "
+            "the name only when you can see a case of the citizen, else null."
+        ),
+    )
+    birth_date = serializers.DateField(read_only=True)
+    masked_cpr = serializers.CharField(read_only=True)
 
 
 class CitizenCreateSerializer(serializers.Serializer[Any]):
     cpr = CprField()
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=_("Only where no CPR register is configured (else ignored)."),
+    )
+    last_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=_("Only where no CPR register is configured (else ignored)."),
+    )
 
 
-class CprConflictSerializer(serializers.Serializer[Any]):
-    """409: a citizen with this CPR number exists (look it up instead)."""
+@extend_schema_field(
+    serializers.CharField(
+        help_text=_("A handle (opaque, 24 hours, for you only): never the citizen's own id.")
+    )
+)
+class CitizenHandleField(serializers.Field):  # type: ignore[type-arg]
+    """The citizen as a handle minted for the caller: a sequential id would tell how long
+    Samraad has known the person."""
 
-    cpr = serializers.ListField(child=serializers.CharField())
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="pk", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if not isinstance(user, User):
+            raise RuntimeError("A citizen handle needs the request's user in the context.")
+        return handles.mint(user=user, citizen_id=value)
 
 
 class CitizenBriefSerializer(serializers.ModelSerializer[Citizen]):
+    id = CitizenHandleField()
     masked_cpr = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
 
@@ -201,26 +240,6 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "coordinator",
         ]
         read_only_fields = fields
-
-
-class CaseCreateSerializer(serializers.Serializer[Any]):
-    citizen = serializers.IntegerField(
-        help_text=_(
-            "A citizen of one of your cases, or one you registered or looked up by CPR number "
-            "within the last 24 hours."
-        )
-    )
-    forum = serializers.PrimaryKeyRelatedField(queryset=Forum.objects.all())
-    lead_unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.all(), help_text=_("One of your units, a member of the forum.")
-    )
-    track = serializers.ChoiceField(choices=Case.Track.choices, required=False, default="")
-    age_override_reason = serializers.CharField(
-        required=False,
-        default="",
-        allow_blank=True,
-        help_text=_("Only needed when the citizen is outside the forum's age band."),
-    )
 
 
 # --- Participants -------------------------------------------------------------------------
@@ -497,6 +516,39 @@ class ConsentCreateSerializer(serializers.Serializer[Any]):
     )
     document_reference = serializers.CharField(
         max_length=200, required=False, default="", allow_blank=True
+    )
+
+
+# --- Opening a case (after the consents: it may carry one) ---------------------------------
+
+
+class CaseCreateSerializer(serializers.Serializer[Any]):
+    citizen = serializers.CharField(
+        max_length=handles.MAX_LENGTH,
+        help_text=_(
+            "A handle: from registering or looking up the CPR number (POST /citizens/ or "
+            "/citizens/lookup/), or a case's citizen id, within 24 hours and by you."
+        ),
+    )
+    forum = serializers.PrimaryKeyRelatedField(queryset=Forum.objects.all())
+    lead_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), help_text=_("One of your units, a member of the forum.")
+    )
+    track = serializers.ChoiceField(choices=Case.Track.choices, required=False, default="")
+    age_override_reason = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=_("Only needed when the citizen is outside the forum's age band."),
+    )
+    consent = ConsentCreateSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The citizen's written consent, recorded with the opening; required in a forum "
+            "that rests on consent (Exit)."
+        ),
     )
 
 

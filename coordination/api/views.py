@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -28,10 +28,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 from accounts.models import Membership, Unit, User
-from coordination import access, audit, policy, services
+from coordination import access, audit, handles, policy, services
 from coordination.api import serializers as s
 from coordination.filters import AuditEventFilter, CaseFilter
-from coordination.models import AuditEvent, Case, Citizen, Entry, Forum, Notification
+from coordination.models import AuditEvent, Case, Entry, Forum, Notification
 from coordination.reads import record_case_view, subject_case
 
 
@@ -84,7 +84,8 @@ class ApiViewSet(viewsets.GenericViewSet[Any]):
     def paginated(
         self, rows: list[Any], serializer: type[serializers.BaseSerializer[Any]]
     ) -> Response:
-        return self.get_paginated_response(serializer(rows, many=True).data)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(serializer(rows, many=True, context=context).data)
 
     @staticmethod
     def valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
@@ -149,60 +150,49 @@ class ForumViewSet(mixins.ListModelMixin, ApiViewSet):
 @extend_schema(tags=["citizens"])
 class CitizenViewSet(ApiViewSet):
     """Citizens are registered and found by CPR number, which only ever travels in a body;
-    only people who may open cases may do either."""
+    only people who may open cases may do either. Neither answer tells whether Samraad
+    holds the number: both give a handle to open a case with (docs/api.md)."""
 
     serializer_class = s.CitizenSerializer
     cpr_actions = frozenset({"create", "lookup"})
 
     @extend_schema(
-        summary="Register a citizen",
+        summary="Register a citizen: the CPR register's name and a handle",
         request=s.CitizenCreateSerializer,
-        responses={
-            201: s.CitizenSerializer,
-            409: OpenApiResponse(
-                s.CprConflictSerializer,
-                description="A citizen with this CPR number exists: look it up instead.",
-            ),
-        },
+        responses={200: s.CitizenSerializer},
+        description="The name is the CPR register's, for you to confirm (where no register "
+        "is configured, the one you send). The same answer whether or not the number is "
+        "known; nothing is stored until a case is opened with the handle. Audited with the "
+        "criterion, never with the number.",
     )
     def create(self, request: Request) -> Response:
         access.require_citizen_register(self.user, "api_citizen_create")
         data = self.valid(s.CitizenCreateSerializer, request.data)
-        citizen, created = services.citizen_get_or_create(
+        found = services.citizen_register(
             actor=self.user,
             cpr_number=data["cpr"],
             first_name=data["first_name"],
             last_name=data["last_name"],
+            view="api_citizen_create",
         )
-        if not created:
-            return Response(
-                {"cpr": [_("A citizen with this CPR number already exists.")]},
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response(s.CitizenSerializer(citizen).data, status=status.HTTP_201_CREATED)
+        return Response(s.CitizenSerializer(found).data)
 
     @extend_schema(
-        summary="Find a citizen by CPR number",
+        summary="Find a citizen by CPR number: a handle",
         request=s.CprOnlySerializer,
         responses={200: s.CitizenSerializer},
-        description="404 when no citizen has this CPR number. Audited with the criterion, "
-        "never with the number.",
+        description="The name only when you can see a case of the citizen, else null; the "
+        "same answer whether or not the number is known. Audited with the criterion, never "
+        "with the number.",
     )
     @action(detail=False, methods=["post"])
     def lookup(self, request: Request) -> Response:
         access.require_citizen_register(self.user, "api_citizen_lookup")
         digits = self.valid(s.CprOnlySerializer, request.data)["cpr"]
-        citizen = Citizen.objects.by_cpr(digits).first()
-        audit.record(
-            actor=self.user,
-            action=audit.Action.SEARCH,
-            obj=citizen,
-            outcome=audit.Outcome.OK,
-            detail={"view": "api_citizen_lookup", "criterion": "cpr", "matched": bool(citizen)},
+        found = services.citizen_lookup(
+            actor=self.user, cpr_number=digits, view="api_citizen_lookup"
         )
-        if citizen is None:
-            raise Http404(_("No citizen with this CPR number is registered."))
-        return Response(s.CitizenSerializer(citizen).data)
+        return Response(s.CitizenSerializer(found).data)
 
 
 # --- Cases --------------------------------------------------------------------------------
@@ -259,49 +249,67 @@ class CaseViewSet(ApiViewSet):
     def retrieve(self, request: Request, pk: int) -> Response:
         case = access.get_case(self.user, pk)
         record_case_view(self.user, case, detail={"view": "api_case_detail"})
-        return Response(s.CaseSerializer(case).data)
+        return Response(s.CaseSerializer(case, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Open a case",
         request=s.CaseCreateSerializer,
         responses={201: s.CaseSerializer},
         description="The lead unit (one of the caller's units) becomes the lead participant "
-        "and the caller the coordinator.",
+        "and the caller the coordinator. `citizen` is a handle; in a forum that rests on "
+        "consent, `consent` is recorded in the same transaction (400 on `consent` without).",
     )
     def create(self, request: Request) -> Response:
         access.require_citizen_register(self.user, "api_case_create")
         data = self.valid(s.CaseCreateSerializer, request.data)
-        citizen = access.citizens_for_opening(self.user).filter(pk=data["citizen"]).first()
+        forum, lead_unit, consent = data["forum"], data["lead_unit"], data["consent"]
         errors: dict[str, list[str]] = {}
-        if citizen is None:
+        if handles.read(data["citizen"], user=self.user) is None:
             errors["citizen"] = [
                 _("Identify the citizen by CPR number first (POST /api/v1/citizens/lookup/).")
             ]
         # A lead unit the caller may open cases with in the forum implies the forum is one
         # they may open cases in: the forum is only asked about when the unit is refused.
-        if not (
-            access.units_for_opening(self.user, data["forum"])
-            .filter(pk=data["lead_unit"].pk)
-            .exists()
-        ):
-            if not access.forums_for_opening(self.user).filter(pk=data["forum"].pk).exists():
+        if not access.units_for_opening(self.user, forum).filter(pk=lead_unit.pk).exists():
+            if not access.forums_for_opening(self.user).filter(pk=forum.pk).exists():
                 errors["forum"] = [_("You cannot open cases in this forum.")]
             else:
                 errors["lead_unit"] = [_("Choose one of your units that is a member of the forum.")]
+        if consent is None and policy.rests_on_consent(forum.effort_type, forum.consent_required):
+            # Asked of every opening there, whatever consents exist: the answer must not
+            # tell whether the citizen has one (or is known at all).
+            errors["consent"] = [
+                _("This forum rests on the citizen's written consent: send it with the case.")
+            ]
         if errors:
             raise ValidationError(errors)
-        assert citizen is not None  # noqa: S101 (narrowing only)
-        # The new case holds the citizen, forum and coordinator it was opened with: what the
-        # serializer reads, without fetching the case again.
-        case = services.case_open(
-            actor=self.user,
-            citizen=citizen,
-            forum=data["forum"],
-            lead_unit=data["lead_unit"],
-            track=data["track"],
-            age_override_reason=data["age_override_reason"],
-        )
-        return Response(s.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        # The citizen (created now if Samraad did not hold the number), the consent and the
+        # case stand or fall together.
+        with transaction.atomic():
+            citizen = services.citizen_for_opening(actor=self.user, handle=data["citizen"])
+            if consent is not None:
+                try:
+                    services.consent_for_opening(
+                        actor=self.user,
+                        citizen=citizen,
+                        forum=forum,
+                        lead_unit=lead_unit,
+                        **consent,
+                    )
+                except DjangoValidationError as error:
+                    raise ValidationError({"consent": error.messages}) from None
+            # The new case holds the citizen, forum and coordinator it was opened with: what
+            # the serializer reads, without fetching the case again.
+            case = services.case_open(
+                actor=self.user,
+                citizen=citizen,
+                forum=forum,
+                lead_unit=lead_unit,
+                track=data["track"],
+                age_override_reason=data["age_override_reason"],
+            )
+        body = s.CaseSerializer(case, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class CaseContentViewSet(ApiViewSet):

@@ -67,6 +67,7 @@ class SharingForm(StyledForm):
                 label=_("Category"),
                 choices=Category.choices,
                 initial=Category.GENERAL,
+                required=False,
                 help_text=_("What kind of information the text holds: it decides who may see it."),
             )
         fields["legal_basis"] = forms.ChoiceField(
@@ -93,6 +94,9 @@ class SharingForm(StyledForm):
         for name, field in fields.items():
             self.style(name, field)
             self.fields[name] = field
+
+    def clean_category(self) -> str:
+        return str(self.cleaned_data.get("category") or Category.GENERAL)
 
     def __iter__(self) -> Any:
         return (self[name] for name in self.fields if name not in self.SHARING)

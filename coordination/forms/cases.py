@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
-from coordination import access, cpr, policy, workflows
+from coordination import access, cpr, cpr_register, handles, policy, workflows
 from coordination.forms.base import (
     SharingForm,
     StyledForm,
@@ -33,6 +33,14 @@ from coordination.querysets import REFERENCE_RE
 
 
 class CaseOpenForm(StyledForm):
+    """ "Ny sag": the citizen by CPR number, the forum, lead unit and track, and in a forum
+    that rests on consent the citizen's written consent, recorded with the opening.
+
+    With a CPR register (settings.CPR_REGISTER) there are no name fields: the first POST
+    shows the register's name for the number ("Er det NN?") and opens nothing; the page
+    then carries a handle of the number in `confirmation`, and only a POST with it (for the
+    same number) opens the case. Without a register the typed name is used."""
+
     cpr = forms.CharField(
         label=_("CPR number"),
         max_length=11,
@@ -41,6 +49,9 @@ class CaseOpenForm(StyledForm):
     )
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
+    confirmation = forms.CharField(
+        required=False, max_length=handles.MAX_LENGTH, widget=forms.HiddenInput
+    )
     forum = forms.ModelChoiceField(label=_("Forum"), queryset=Forum.objects.none())
     lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
     track = forms.ChoiceField(label=_("Track"), choices=Case.Track.choices, required=False)
@@ -50,17 +61,108 @@ class CaseOpenForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only needed when the citizen is outside the forum's age band."),
     )
+    # The consent a case in a forum resting on consent is opened on (sharing-rules.md 4).
+    consent_given_by = forms.ChoiceField(
+        label=_("Given by"),
+        required=False,
+        choices=[("", _("Choose who gave it")), *Consent.GivenBy.choices],
+    )
+    consent_guardian_name = forms.CharField(
+        label=_("Guardian's name"),
+        max_length=200,
+        required=False,
+        help_text=_("When a guardian gave or co-signed the consent."),
+    )
+    consent_scope_units = forms.ModelMultipleChoiceField(
+        label=_("Units covered"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Members of the forum; the lead unit must be one of them."),
+    )
+    consent_scope_categories = forms.MultipleChoiceField(
+        label=_("Categories covered"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consent_purpose = forms.CharField(label=_("Purpose"), max_length=300, required=False)
+    consent_form = forms.ChoiceField(
+        label=_("Form"),
+        choices=[c for c in Consent.Form.choices if c[0] in policy.WRITTEN_CONSENT_FORMS],
+        required=False,
+        initial=Consent.Form.WRITTEN,
+    )
+    consent_document_reference = forms.CharField(
+        label=_("Document reference"),
+        max_length=200,
+        required=False,
+        help_text=_("Where the signed consent is filed."),
+    )
+    consent_valid_until = forms.DateTimeField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    NAMES = ("first_name", "last_name")
+    CONSENT_REQUIRED = (
+        "consent_given_by",
+        "consent_scope_units",
+        "consent_scope_categories",
+        "consent_purpose",
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offer_forums_and_units(self, user, "lead_unit")
+        if cpr_register.configured():
+            for name in self.NAMES:
+                del self.fields[name]
+        forums = self.fields["forum"].queryset  # type: ignore[attr-defined]
+        self.consent_forums = [
+            f for f in forums if policy.rests_on_consent(f.effort_type, f.consent_required)
+        ]
+        if self.consent_forums:
+            self.fields["consent_scope_units"].queryset = (  # type: ignore[attr-defined]
+                Unit.objects.filter(forums__in=self.consent_forums)
+                .exclude(unit_type__in=policy.INVESTIGATION)
+                .distinct()
+                .order_by("name")
+            )
+        else:
+            for name in self.consent_field_names():
+                del self.fields[name]
+
+    @staticmethod
+    def consent_field_names() -> list[str]:
+        return [name for name in CaseOpenForm.base_fields if name.startswith("consent_")]
+
+    def case_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in self.fields if not n.startswith("consent_")]
+
+    def consent_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in self.fields if n.startswith("consent_")]
 
     def clean_cpr(self) -> str:
         return cpr.normalise(self.cleaned_data["cpr"])
 
+    def clean_consent_form(self) -> str:
+        return str(self.cleaned_data.get("consent_form") or Consent.Form.WRITTEN)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         check_unit_in_forum(self, data, "lead_unit")
+        forum = data.get("forum")
+        data["consent"] = None
+        if forum is not None and policy.rests_on_consent(forum.effort_type, forum.consent_required):
+            missing = [n for n in self.CONSENT_REQUIRED if not data.get(n) and n not in self.errors]
+            for name in missing:
+                self.add_error(name, _("This forum rests on the citizen's written consent."))
+            data["consent"] = {
+                name.removeprefix("consent_"): data.get(name) for name in self.consent_field_names()
+            }
         return data
 
 

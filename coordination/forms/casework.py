@@ -135,6 +135,13 @@ class IncidentForm(SharingForm):
 
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only kinds the user's unit receives: a unit records no category it may not read.
+        seen = access.categories_seen(user, case)
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            (kind, label)
+            for kind, label in Incident.Kind.choices
+            if Incident.CATEGORY[kind] in seen
+        ]
         self.fields["occurred_on"].initial = timezone.localdate()
         units = access.audience_units(case).order_by("name")
         self.fields["source_unit"].queryset = units  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
-from coordination import access
+from coordination import access, cpr_register, handles
 from coordination.forms.base import (
     CprField,
     StyledForm,
@@ -20,11 +20,14 @@ from coordination.forms.base import (
 )
 from coordination.models import Case, ConcernReport, EffortType, Forum
 
-IDENTIFICATION = ("cpr", "first_name", "last_name")
+IDENTIFICATION = ("cpr", "first_name", "last_name", "confirmation")
+NAMES = ("first_name", "last_name")
 
 
 class _Identification(StyledForm):
-    """The citizen named by CPR number: found, or registered with the names given."""
+    """The citizen named by CPR number: found, or registered. With a CPR register there are
+    no name fields: the view shows the register's name for confirmation first (the hidden
+    `confirmation` then carries a handle of the number); without one, the typed name."""
 
     cpr = CprField(
         label=_("CPR number"),
@@ -35,14 +38,24 @@ class _Identification(StyledForm):
     )
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    confirmation = forms.CharField(
+        required=False, max_length=handles.MAX_LENGTH, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if cpr_register.configured():
+            for name in NAMES:
+                del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        names = [name for name in NAMES if name in self.fields]
         if data.get("cpr"):
-            for name in ("first_name", "last_name"):
+            for name in names:
                 if not (data.get(name) or "").strip() and name not in self.errors:
                     self.add_error(name, _("Give the name when you give the CPR number."))
-        elif (data.get("first_name") or data.get("last_name")) and "cpr" not in self.errors:
+        elif any(data.get(name) for name in names) and "cpr" not in self.errors:
             self.add_error(
                 "cpr", _("A name alone does not identify anyone: give the CPR number too.")
             )
@@ -102,7 +115,7 @@ class ConcernReportForm(_Identification):
         return [self[name] for name in self.fields if name not in IDENTIFICATION]
 
     def identification_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in IDENTIFICATION]
+        return [self[name] for name in IDENTIFICATION if name in self.fields]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -115,8 +128,9 @@ class IdentifyForm(_Identification):
 
     def __init__(self, *args: Any, user: User, report: ConcernReport, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in IDENTIFICATION:
-            self.fields[name].required = True
+        for name in ("cpr", *NAMES):
+            if name in self.fields:
+                self.fields[name].required = True
 
 
 class _CaseChoiceField(forms.ModelChoiceField):

@@ -1,5 +1,11 @@
 from coordination.models.actions import Action
-from coordination.models.audit import AuditEvent, AuditSample, AuditSampleItem, AuditSeal
+from coordination.models.audit import (
+    AuditEvent,
+    AuditSample,
+    AuditSampleItem,
+    AuditSeal,
+    InsightException,
+)
 from coordination.models.cases import Case, CaseParticipant, Contact, Entry
 from coordination.models.casework import Incident, Offer, OutcomeSnapshot, Referral
 from coordination.models.choices import ALL_CATEGORIES, Category, EffortType, LegalBasis
@@ -40,6 +46,7 @@ __all__ = [
     "Entry",
     "Forum",
     "Incident",
+    "InsightException",
     "LegalBasis",
     "Meeting",
     "MinutesDistribution",

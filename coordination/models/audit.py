@@ -8,9 +8,12 @@ only way round them is the retention purge in `coordination.audit`, which writes
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -255,3 +258,68 @@ class AuditSampleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sample_id}/{self.event_id}"
+
+
+class InsightException(models.Model):
+    """One item held about a citizen that an auditor left out of the citizen's insight report
+    (databeskyttelsesloven § 22, e.g. an ongoing police matter), with the written reasoning.
+    Decided item by item: there is no blanket refusal (sharing-rules.md 7). The document
+    counts the withheld items; the auditor sees them with the reasoning."""
+
+    # The kinds of item that can be withheld (model labels): what units wrote about the
+    # citizen. Cases, consents, related persons and look-ups are always reported.
+    KINDS: ClassVar[tuple[str, ...]] = (
+        "coordination.entry",
+        "coordination.contact",
+        "coordination.agendaitem",
+        "coordination.action",
+        "coordination.offer",
+        "coordination.referral",
+        "coordination.incident",
+        "coordination.outcomesnapshot",
+        "coordination.concernreport",
+        "coordination.consentdecision",
+    )
+
+    citizen = models.ForeignKey(
+        "coordination.Citizen",
+        on_delete=models.PROTECT,
+        related_name="insight_exceptions",
+        verbose_name=_("citizen"),
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    reasoning = models.TextField(_("reasoning"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        verbose_name = _("insight exception")
+        verbose_name_plural = _("insight exceptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="insight_exception_once_per_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}"
+
+    @staticmethod
+    def of_citizen(kind: str, citizen_id: int) -> models.Q:
+        """The rows of `kind` (one of KINDS) held about the citizen: through their case, or
+        (a concern report, a nomination on an agenda) through the citizen named."""
+        if kind == "coordination.concernreport":
+            return models.Q(citizen_id=citizen_id)
+        if kind == "coordination.agendaitem":
+            return models.Q(case__citizen_id=citizen_id) | models.Q(
+                case__isnull=True, concern_report__citizen_id=citizen_id
+            )
+        return models.Q(case__citizen_id=citizen_id)

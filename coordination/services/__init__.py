@@ -14,9 +14,11 @@ from coordination.services.actions import (
     notifications_mark_read,
 )
 from coordination.services.auditing import (
+    INSIGHT_REASONING_MIN_LENGTH,
     SAMPLE_MAX,
     audit_sample_conclude,
     audit_sample_draw,
+    insight_exception_add,
 )
 from coordination.services.cases import (
     DEFAULT_REVIEW_INTERVAL,
@@ -33,9 +35,14 @@ from coordination.services.casework import (
     referral_update,
 )
 from coordination.services.citizens import (
+    Identification,
     RekeyResult,
     citizen_create,
+    citizen_for_opening,
     citizen_get_or_create,
+    citizen_identify,
+    citizen_lookup,
+    citizen_register,
     citizens_rekey,
     citizens_rekey_chunk,
     related_person_add,
@@ -49,6 +56,14 @@ from coordination.services.consents import (
     consent_record,
     consent_register,
     consent_withdraw,
+)
+from coordination.services.disclosures import (
+    Channel,
+    Document,
+    disclosure_bases,
+    disclosure_check,
+    disclosure_record,
+    disclosures_record,
 )
 from coordination.services.emergency import (
     EMERGENCY_ACCESS_DURATION,
@@ -95,7 +110,11 @@ __all__ = [
     "EMERGENCY_REASON_MIN_LENGTH",
     "GIVER_REFUSALS",
     "INFORM_PATIENT_WITHIN",
+    "INSIGHT_REASONING_MIN_LENGTH",
     "SAMPLE_MAX",
+    "Channel",
+    "Document",
+    "Identification",
     "RekeyResult",
     "Share",
     "action_complete",
@@ -110,7 +129,11 @@ __all__ = [
     "case_set_stage",
     "check_deadline",
     "citizen_create",
+    "citizen_for_opening",
     "citizen_get_or_create",
+    "citizen_identify",
+    "citizen_lookup",
+    "citizen_register",
     "citizens_rekey",
     "citizens_rekey_chunk",
     "coming_of_age",
@@ -126,6 +149,10 @@ __all__ = [
     "consent_withdraw",
     "contact_log",
     "content_share_again",
+    "disclosure_bases",
+    "disclosure_check",
+    "disclosure_record",
+    "disclosures_record",
     "emergency_access_open",
     "emergency_access_review",
     "entry_share",
@@ -134,6 +161,7 @@ __all__ = [
     "grants_repair",
     "grants_sync",
     "incident_record",
+    "insight_exception_add",
     "meeting_add_case",
     "meeting_schedule",
     "meeting_set_attendees",

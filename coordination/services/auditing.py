@@ -1,4 +1,5 @@
-"""Reviewing the audit log by sampling (stikprøver, sharing-rules.md 5)."""
+"""Reviewing the audit log by sampling (stikprøver, sharing-rules.md 5), and the auditors'
+item-by-item exceptions to a citizen's right of access (sharing-rules.md 7)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -17,9 +20,14 @@ from coordination.models import (
     AuditEvent,
     AuditSample,
     AuditSampleItem,
+    Citizen,
+    InsightException,
 )
 
 SAMPLE_MAX = 100
+# A withheld item's reasoning is read by the next auditor and by Datatilsynet: a sentence.
+INSIGHT_REASONING_MIN_LENGTH = 20
+INSIGHT_REASONING_MAX_LENGTH = 4000
 
 
 def _draw(events: Any, size: int) -> list[int]:
@@ -111,3 +119,60 @@ def audit_sample_conclude(
         detail={"sample": item.sample_id, "event": item.event_id, "conclusion": conclusion},
     )
     return item
+
+
+@transaction.atomic
+def insight_exception_add(
+    *, actor: User, citizen: Citizen, kind: str, object_id: int, reasoning: str
+) -> InsightException:
+    """Withhold one item held about `citizen` (`kind`, a model label of
+    InsightException.KINDS, and its id) from the citizen's insight report, with the
+    auditor's written reasoning (databeskyttelsesloven § 22). Auditors only; the event
+    names the item, never the reasoning (it may describe the police matter)."""
+    access.require_auditor(actor, "insight_exception")
+    reasoning = (reasoning or "").strip()
+    if kind not in InsightException.KINDS:
+        raise ValidationError({"item": _("This kind of item cannot be withheld.")})
+    model = apps.get_model(kind)
+    item = None
+    if isinstance(object_id, int) and 0 < object_id <= access.MAX_ID:
+        item = (
+            model._default_manager.filter(InsightException.of_citizen(kind, citizen.pk))
+            .filter(pk=object_id)
+            .first()
+        )
+    if item is None:
+        raise ValidationError({"item": _("No such item is held about this citizen.")})
+    if len(reasoning) < INSIGHT_REASONING_MIN_LENGTH:
+        raise ValidationError(
+            {
+                "reasoning": _("Write the reasoning: at least %(n)d characters.")
+                % {"n": INSIGHT_REASONING_MIN_LENGTH}
+            }
+        )
+    if len(reasoning) > INSIGHT_REASONING_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reasoning": _("Keep the reasoning to %(n)d characters.")
+                % {"n": INSIGHT_REASONING_MAX_LENGTH}
+            }
+        )
+    content_type = ContentType.objects.get_for_model(model)
+    if InsightException.objects.filter(content_type=content_type, object_id=item.pk).exists():
+        raise ValidationError({"item": _("This item is already withheld.")})
+    exception = InsightException.objects.create(
+        citizen=citizen,
+        content_type=content_type,
+        object_id=item.pk,
+        reasoning=reasoning,
+        decided_by=actor,
+    )
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=exception,
+        case_id=getattr(item, "case_id", None),
+        purpose="audit:insight",
+        detail={"insight_exception": exception.pk, "item": kind, "item_id": item.pk},
+    )
+    return exception

@@ -242,6 +242,9 @@ def incident_record(
         errors["occurred_on"] = _("Record incidents from 12 months before enrolment on.")
     if kind not in Incident.CATEGORY:
         errors["kind"] = _("Choose the kind of incident.")
+    elif Incident.CATEGORY[kind] not in access.categories_seen(actor, case):
+        # A unit records no category of information it may not receive on the case.
+        errors["kind"] = _("Your unit does not receive this kind of information on the case.")
     source = source_unit or actor_unit
     if not access.audience_units(case).filter(pk=source.pk).exists():
         errors["source_unit"] = _("The source is a unit taking part in the case.")

@@ -1,8 +1,15 @@
 """Citizens and the people around them: registration by CPR number, related persons, and
-re-encrypting the CPR numbers under a new key."""
+re-encrypting the CPR numbers under a new key.
+
+Registering or looking up a CPR number answers the same way whether or not Samraad holds
+it (docs/api.md): a handle to open a case with (coordination/handles.py) and the name as
+the CPR register gives it (coordination/cpr_register.py), never a stored name the caller
+could not already see; no citizen row is written until a case is opened (or a concern
+identified) with it. The register is authoritative: a stored name is updated from it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from coordination import audit, cpr
+from coordination import access, audit, cpr, cpr_register, handles
 from coordination.models import (
     Citizen,
     RelatedPerson,
@@ -78,6 +85,176 @@ def citizen_get_or_create(
         citizen_create(actor=actor, cpr_number=digits, first_name=first_name, last_name=last_name),
         True,
     )
+
+
+@dataclass(frozen=True)
+class Identification:
+    """The answer to registering or looking up a CPR number: the same shape, and for the
+    same number the same name source, whether or not Samraad holds the number."""
+
+    handle: str  # to open a case with (coordination/handles.py)
+    name: str | None  # the register's (or, without one, the typed) name; None: not shown
+    birth_date: dt.date
+    masked_cpr: str
+
+
+def _record_search(actor: User, digits: str, view: str) -> None:
+    """Audit a CPR search with its criterion, never the number. The event names the citizen
+    when Samraad holds the number (the audit log is internal); the answer does not."""
+    held = Citizen.objects.by_cpr(digits).only("pk").first()
+    audit.record(
+        actor=actor,
+        action=audit.Action.SEARCH,
+        obj=held,
+        detail={"view": view, "criterion": "cpr", "matched": held is not None},
+    )
+
+
+def _identification(
+    actor: User, digits: str, name: str | None, first_name: str = "", last_name: str = ""
+) -> Identification:
+    born = cpr.birth_date(digits)
+    return Identification(
+        handle=handles.mint(user=actor, digits=digits, first_name=first_name, last_name=last_name),
+        name=name,
+        birth_date=born,
+        masked_cpr=cpr.mask(born),
+    )
+
+
+def _typed_names(first_name: str, last_name: str) -> tuple[str, str]:
+    first, last = (first_name or "").strip(), (last_name or "").strip()
+    message = _("Give the name: no CPR register is configured to give it.")
+    errors = {n: message for n, value in (("first_name", first), ("last_name", last)) if not value}
+    if errors:
+        raise ValidationError(errors)
+    return first, last
+
+
+def citizen_register(
+    *, actor: User, cpr_number: str, view: str, first_name: str = "", last_name: str = ""
+) -> Identification:
+    """The person a CPR number belongs to, as the CPR register names them, with a handle to
+    open a case with. Nothing but the audit event is written, and the answer does not depend
+    on whether Samraad holds the number. Without a register the typed name is the answer
+    (and travels in the handle, to name a new citizen when the case is opened)."""
+    digits = _cpr_digits(cpr_number)
+    person = cpr_register.lookup(digits)
+    if person is None:
+        first, last = _typed_names(first_name, last_name)
+        found = _identification(actor, digits, f"{first} {last}", first_name=first, last_name=last)
+    else:
+        found = _identification(actor, digits, person.name)
+    _record_search(actor, digits, view)
+    return found
+
+
+def citizen_lookup(*, actor: User, cpr_number: str, view: str) -> Identification:
+    """A handle for a CPR number, with the stored name only if the actor can see a case of
+    that citizen; else no name (None), exactly as for a number Samraad does not hold."""
+    digits = _cpr_digits(cpr_number)
+    seen = (
+        access.cases_for(actor)
+        .filter(citizen__cpr_index=cpr.blind_index(digits))
+        .select_related("citizen")
+        .first()
+    )
+    _record_search(actor, digits, view)
+    return _identification(actor, digits, seen.citizen.name if seen is not None else None)
+
+
+def _update_from_register(
+    actor: User, citizen: Citizen, person: cpr_register.RegisterPerson
+) -> None:
+    """The register is authoritative: a stored name (and address protection) that differs
+    from it is replaced, and the change is logged (which fields, not their values)."""
+    changed = [
+        name
+        for name, value in (
+            ("first_name", person.first_name),
+            ("last_name", person.last_name),
+            ("protected_address", person.protected_address),
+        )
+        if getattr(citizen, name) != value
+    ]
+    if not changed:
+        return
+    citizen.first_name, citizen.last_name = person.first_name, person.last_name
+    citizen.protected_address = person.protected_address
+    citizen.save(update_fields=changed)
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.CHANGE,
+        obj=citizen,
+        detail={"change": "cpr_register", "fields": changed},
+    )
+
+
+@transaction.atomic
+def citizen_identify(
+    *, actor: User, cpr_number: str, first_name: str = "", last_name: str = ""
+) -> Citizen:
+    """The citizen with this CPR number, to open a case for or to name in a concern: found,
+    or created. With a CPR register its name comes from the register (a stored one is
+    updated); without one the typed name names a new citizen, and a known one keeps its
+    stored name."""
+    digits = _cpr_digits(cpr_number)
+    person = cpr_register.lookup(digits)
+    existing = Citizen.objects.by_cpr(digits).select_for_update().first()
+    if existing is None:
+        if person is None:
+            first_name, last_name = _typed_names(first_name, last_name)
+        return citizen_create(
+            actor=actor,
+            cpr_number=digits,
+            first_name=person.first_name if person else first_name,
+            last_name=person.last_name if person else last_name,
+            protected_address=person.protected_address if person else False,
+        )
+    audit.write_event(
+        actor=actor,
+        action=audit.Action.SEARCH,
+        obj=existing,
+        detail={"criterion": "cpr", "matched": True},
+    )
+    if person is not None:
+        _update_from_register(actor, existing, person)
+    return existing
+
+
+@transaction.atomic
+def citizen_for_opening(*, actor: User, handle: str) -> Citizen:
+    """The citizen a handle names, for `actor` to open a case for: the one of a case they
+    can see (or identified lately), or the one with the CPR number they registered or looked
+    up (created now if Samraad does not hold the number; see citizen_identify). A handle
+    that is not the actor's, has expired or was tampered with is a ValidationError on
+    `citizen`, the same as one naming nobody."""
+    refusal = ValidationError(
+        {
+            "citizen": _(
+                "Identify the citizen by CPR number first: a handle works for 24 hours, "
+                "for the user it was given to."
+            )
+        }
+    )
+    found = handles.read(handle, user=actor)
+    if found is None:
+        raise refusal
+    if found.citizen_id is not None:
+        citizen = access.citizens_for_opening(actor).filter(pk=found.citizen_id).first()
+        if citizen is None:
+            raise refusal
+        return citizen
+    try:
+        return citizen_identify(
+            actor=actor,
+            cpr_number=found.digits,
+            first_name=found.first_name,
+            last_name=found.last_name,
+        )
+    except ValidationError as error:
+        # A number looked up without a register, never registered with a name.
+        raise ValidationError({"citizen": error.messages}) from None
 
 
 @transaction.atomic

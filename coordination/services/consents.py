@@ -55,11 +55,11 @@ def _giver_errors(
     elif given_by not in policy.consent_givers(age):
         young = age < policy.OWN_CONSENT_FROM_AGE
         errors["given_by"] = GIVER_REFUSALS["young" if young else "adult"]
-    if given_by in (Consent.GivenBy.GUARDIAN, Consent.GivenBy.BOTH):
+    if given_by in (Consent.GivenBy.GUARDIAN, Consent.GivenBy.BOTH) and "given_by" not in errors:
         if guardian is not None and guardian.citizen_id != citizen.pk:
             errors["guardian"] = _("That person is not related to this citizen.")
         elif guardian is None and not guardian_name.strip():
-            errors["guardian"] = _("Record the guardian who gave the consent.")
+            errors["guardian_name"] = _("Record the guardian who gave the consent.")
     return errors
 
 

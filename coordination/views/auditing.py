@@ -3,7 +3,8 @@ samples and the citizen insight report. Auditors read the log, never case conten
 
 Every page is itself audited (purpose `audit:…`): one event per citizen it shows, or one
 event without a citizen when it shows none; a CPR search records the citizen found, never
-the number typed."""
+the number typed. The CSV export, the printed insight report and its PDF are disclosures
+(services.disclosures): they name the recipient, the basis and a justification."""
 
 from __future__ import annotations
 
@@ -26,13 +27,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from coordination import access, audit, reports, services
 from coordination.filters import AuditEventFilter
-from coordination.forms.auditing import InsightForm, SampleConclusionForm, SampleDrawForm
+from coordination.forms.auditing import (
+    InsightExceptionForm,
+    InsightForm,
+    SampleConclusionForm,
+    SampleDrawForm,
+    insight_subject,
+)
 from coordination.forms.base import StyledForm, apply_service_errors
-from coordination.models import AuditEvent, AuditSampleItem
+from coordination.forms.disclosures import DisclosureForm
+from coordination.models import AuditEvent, AuditSampleItem, Citizen, LegalBasis
 from coordination.views.base import request_user
 
 LOG_PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
+DISCLOSURE_FIELDS = ("recipient", "legal_basis", "justification")
 ANOMALY_DEFAULT_DAYS = 30
 
 
@@ -88,6 +97,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "events": rows,
         "has_more": has_more,
         "next_before": _token(rows[-1]) if rows else None,
+        # The export's questions, keeping what was typed when the search is run again.
+        "disclosure": DisclosureForm(
+            document=services.Document.AUDIT_LOG,
+            initial={k: request.POST[k] for k in DISCLOSURE_FIELDS if k in request.POST},
+        ),
     }
     return render(request, template, context, status=status)
 
@@ -101,19 +115,32 @@ def _csv_cell(value: Any) -> str:
 @login_required
 @require_POST
 def audit_export(request: HttpRequest) -> HttpResponse:
-    """The filtered log as CSV (an export: audited, with its criterion and size)."""
+    """The filtered log as CSV: a disclosure to the recipient named in the form, logged per
+    citizen it holds with its criterion and size (sharing-rules.md 5)."""
     user = request_user(request)
     filterset, events, status = _filtered(request, user)
-    if status != 200:
-        return render(request, "coordination/audit/log.html", {"filter": filterset}, status=400)
-    rows = list(events[:EXPORT_MAX_ROWS])
-    audit.record_shown(
-        user,
-        audit.Action.EXPORT,
-        (e.citizen_id for e in rows),
-        purpose="audit:export",
-        detail={"view": "audit_export", "criterion": filterset.criterion(), "rows": len(rows)},
-    )
+    disclosure = DisclosureForm(request.POST, document=services.Document.AUDIT_LOG)
+    rows: list[AuditEvent] = []
+    if status == 200 and disclosure.is_valid():
+        rows = list(events[:EXPORT_MAX_ROWS])
+        try:
+            services.disclosures_record(
+                actor=user,
+                document=services.Document.AUDIT_LOG,
+                channel=services.Channel.CSV,
+                citizen_ids=(e.citizen_id for e in rows),
+                detail={
+                    "view": "audit_export",
+                    "criterion": filterset.criterion(),
+                    "rows": len(rows),
+                },
+                **disclosure.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_service_errors(disclosure, error)
+    if status != 200 or not disclosure.is_valid():
+        context = {"filter": filterset, "disclosure": disclosure, "export_failed": True}
+        return render(request, "coordination/audit/log.html", context, status=400)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="revisionslog-{stamp}.csv"'
@@ -278,52 +305,149 @@ def audit_sample(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _insight_refused(request: HttpRequest, user: User, form: InsightForm) -> HttpResponse:
+    """The form alone, or a CPR number that is invalid or matches no one (or a report's
+    token that expired): still a look-up, logged with what it was, never the number."""
+    audit.record_shown(
+        user,
+        audit.Action.SEARCH if form.is_bound else audit.Action.VIEW,
+        (),
+        purpose="audit:insight",
+        detail={"view": "audit_insight", "criterion": form.criterion()},
+    )
+    status = 400 if form.is_bound else 200
+    return render(request, "coordination/audit/insight_form.html", {"form": form}, status=status)
+
+
+def _insight_detail(form: InsightForm, report: reports.Insight) -> dict[str, Any]:
+    return {
+        "view": "audit_insight",
+        "include_staff": report.include_staff,
+        "include_content": report.include_content,
+        "reference": form.cleaned_data["reference"],
+        "lookups": len(report.lookups),
+        "withheld": report.withheld_count,
+    }
+
+
+def _insight_review(
+    request: HttpRequest,
+    user: User,
+    form: InsightForm,
+    report: reports.Insight,
+    *,
+    disclosure: DisclosureForm | None = None,
+    exception_form: InsightExceptionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The auditor's own view of the report: every item, the withheld ones with their
+    reasoning, a form per item to withhold it, and the form to print it or make the PDF
+    (a disclosure). Viewing it is a look-up of the citizen's data, not a disclosure."""
+    audit.record(
+        actor=user,
+        action=audit.Action.VIEW,
+        citizen_id=report.citizen.pk,
+        purpose="audit:insight",
+        detail=_insight_detail(form, report),
+    )
+    context = {
+        "report": report,
+        "reference": form.cleaned_data["reference"],
+        "review": True,
+        "subject": insight_subject(user, report.citizen),
+        "options": form.options(),
+        "disclosure": disclosure or DisclosureForm(document=services.Document.INSIGHT),
+        "exception_form": exception_form,
+    }
+    return render(request, "coordination/audit/insight.html", context, status=status)
+
+
+def _insight_report(user: User, form: InsightForm, citizen: Citizen) -> reports.Insight:
+    return reports.insight(
+        access.audit_events_for(user),
+        citizen,
+        include_staff=form.cleaned_data["include_staff"],
+        include_content=form.cleaned_data["include_content"],
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def audit_insight(request: HttpRequest) -> HttpResponse:
-    """The citizen insight report (sharing-rules.md 7): what is held, who received what on which
-    basis, and the dates and purposes of every look-up; staff names only if chosen."""
+    """The citizen insight report (sharing-rules.md 7): what is held, who wrote it, who
+    received what on which basis, what was printed or exported, and the dates and purposes
+    of every look-up; staff names and the texts only if chosen. The auditor reviews it
+    here; printing it or making the PDF is a disclosure (recipient, basis, justification),
+    which leaves the withheld items out."""
     user = request_user(request)
-    events = access.audit_events_for(user)
-    form = InsightForm(request.POST if request.method == "POST" else None)
+    access.require_auditor(user, "audit_insight")
+    form = InsightForm(request.POST if request.method == "POST" else None, user=user)
     if request.method != "POST" or not form.is_valid():
-        # The form alone, or a CPR number that is invalid or matches no one: still a look-up.
-        criterion = {}
-        if form.is_bound:
-            # clean() sets "citizen" (None when no one matches) only for a well-formed number.
-            matched = "citizen" in getattr(form, "cleaned_data", {})
-            criterion["cpr"] = "no match" if matched else "invalid"
-        audit.record_shown(
-            user,
-            audit.Action.SEARCH if form.is_bound else audit.Action.VIEW,
-            (),
-            purpose="audit:insight",
-            detail={"view": "audit_insight", "criterion": criterion},
-        )
-        status = 400 if form.is_bound else 200
-        template = "coordination/audit/insight_form.html"
-        return render(request, template, {"form": form}, status=status)
+        return _insight_refused(request, user, form)
+    report = _insight_report(user, form, form.cleaned_data["citizen"])
+    channel = request.POST.get("format", "")
+    if channel not in (services.Channel.PRINT, services.Channel.PDF):
+        return _insight_review(request, user, form, report)
+    disclosure = DisclosureForm(request.POST, document=services.Document.INSIGHT)
+    document = report.for_document()
+    if disclosure.is_valid():
+        try:
+            services.disclosure_record(
+                actor=user,
+                document=services.Document.INSIGHT,
+                channel=channel,
+                citizen_id=report.citizen.pk,
+                categories=document.categories,
+                detail=_insight_detail(form, report),
+                **disclosure.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_service_errors(disclosure, error)
+        else:
+            context = {
+                "report": document,
+                "reference": form.cleaned_data["reference"],
+                "disclosed": disclosure.cleaned_data,
+                "basis_label": LegalBasis(disclosure.cleaned_data["legal_basis"]).label,
+            }
+            if channel == services.Channel.PDF:
+                return _pdf(request, "coordination/audit/insight_document.html", context)
+            return render(request, "coordination/audit/insight_print.html", context)
+    return _insight_review(request, user, form, report, disclosure=disclosure, status=400)
+
+
+@login_required
+@require_POST
+def audit_insight_exception(request: HttpRequest) -> HttpResponse:
+    """Withhold one item of the report from the citizen's document (databeskyttelsesloven
+    § 22), with the auditor's reasoning; the report is shown again with it."""
+    user = request_user(request)
+    access.require_auditor(user, "audit_insight_exception")
+    form = InsightForm(request.POST, user=user)
+    if not form.is_valid():
+        return _insight_refused(request, user, form)
     citizen = form.cleaned_data["citizen"]
-    report = reports.insight(events, citizen, include_staff=form.cleaned_data["include_staff"])
-    as_pdf = request.POST.get("format") == "pdf"
-    # Viewing the printable page is a print view; the PDF is an export (sharing-rules.md 3/5).
-    audit.record(
-        actor=user,
-        action=audit.Action.EXPORT if as_pdf else audit.Action.PRINT,
-        citizen_id=citizen.pk,
-        purpose="audit:insight",
-        detail={
-            "view": "audit_insight",
-            "format": "pdf" if as_pdf else "html",
-            "include_staff": report.include_staff,
-            "reference": form.cleaned_data["reference"],
-            "lookups": len(report.lookups),
-        },
-    )
-    context = {"report": report, "reference": form.cleaned_data["reference"]}
-    if as_pdf:
-        return _pdf(request, "coordination/audit/insight_document.html", context)
-    return render(request, "coordination/audit/insight.html", context)
+    exception_form = InsightExceptionForm(request.POST)
+    done = False
+    if exception_form.is_valid():
+        data = exception_form.cleaned_data
+        try:
+            services.insight_exception_add(
+                actor=user,
+                citizen=citizen,
+                kind=data["kind"],
+                object_id=data["object_id"],
+                reasoning=data["reasoning"],
+            )
+        except ValidationError as error:
+            apply_service_errors(exception_form, error)
+        else:
+            done = True
+            messages.success(request, _("The item is withheld from the citizen's document."))
+    report = _insight_report(user, form, citizen)
+    if done:
+        return _insight_review(request, user, form, report)
+    return _insight_review(request, user, form, report, exception_form=exception_form, status=400)
 
 
 def _pdf(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:

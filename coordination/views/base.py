@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
 from accounts.models import User
-from coordination import access, services
+from coordination import access, cpr_register, handles, services
 from coordination.forms.base import StyledForm, apply_service_errors
 from coordination.models import Case, Citizen
 from coordination.reads import record_case_view
@@ -28,14 +29,34 @@ def request_user(request: HttpRequest) -> User:
 
 
 def citizen_by_cpr(user: User, data: dict[str, Any]) -> Citizen:
-    """The citizen named by the form's CPR number: found, or registered with its names."""
-    citizen, _created = services.citizen_get_or_create(
+    """The citizen named by the form's (confirmed) CPR number: found, or registered; with a
+    CPR register under the register's name (a stored one is updated), else the typed one."""
+    return services.citizen_identify(
         actor=user,
         cpr_number=data["cpr"],
-        first_name=data["first_name"],
-        last_name=data["last_name"],
+        first_name=data.get("first_name", ""),
+        last_name=data.get("last_name", ""),
     )
-    return citizen
+
+
+def cpr_to_confirm(user: User, form: forms.Form, view: str) -> services.Identification | None:
+    """With a CPR register: the register's answer for the valid form's CPR number while the
+    user has not confirmed it ("Er det NN?"), else None (go on). The first POST of a number
+    writes nothing but the search's audit event and puts a handle of the number into the
+    form's hidden `confirmation`; the next POST carrying it (same number, same user, within
+    a day) goes on. The name is the register's, never a stored one."""
+    digits = form.cleaned_data.get("cpr")
+    if not digits or not cpr_register.configured():
+        return None
+    confirmed = handles.read(form.cleaned_data.get("confirmation"), user=user)
+    if confirmed is not None and confirmed.digits == digits:
+        return None
+    found = services.citizen_register(actor=user, cpr_number=digits, view=view)
+    if isinstance(form.data, QueryDict):  # a POST's: the page carries the handle on
+        data = form.data.copy()
+        data["confirmation"] = found.handle
+        form.data = data
+    return found
 
 
 def submitted(

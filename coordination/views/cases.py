@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,7 +32,12 @@ from coordination.forms.cases import (
 )
 from coordination.models import Case, CaseParticipant, Category
 from coordination.reads import record_case_view
-from coordination.views.base import case_form_view, citizen_by_cpr, request_user
+from coordination.views.base import (
+    case_form_view,
+    citizen_by_cpr,
+    cpr_to_confirm,
+    request_user,
+)
 from coordination.views.casework import case_page_context
 
 CASE_LIST_PAGE_SIZE = 25
@@ -129,32 +136,77 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "coordination/case_detail.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def case_new(request: HttpRequest) -> HttpResponse:
-    """Open a case; the citizen is found or created by CPR, sent only in the POST body."""
-    user = request_user(request)
-    form = CaseOpenForm(request.POST if request.method == "POST" else None, user=user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                citizen = citizen_by_cpr(user, data)
-                case = services.case_open(
+# The consent service's fields as the "Ny sag" form names them; "consent" (none covers the
+# lead unit) is shown on the units the consent covers.
+CONSENT_ERRORS = {"guardian": "consent_guardian_name", "consent": "consent_scope_units"}
+
+
+def _consent_errors(error: ValidationError) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {
+            CONSENT_ERRORS.get(field, f"consent_{field}"): errors
+            for field, errors in error.error_dict.items()
+        }
+    )
+
+
+def _open_case(user: User, data: dict[str, Any]) -> Case:
+    """The citizen (created if Samraad did not hold the number), the consent a forum resting
+    on consent needs, and the case: all or nothing."""
+    with transaction.atomic():
+        citizen = citizen_by_cpr(user, data)
+        if data["consent"] is not None:
+            try:
+                services.consent_for_opening(
                     actor=user,
                     citizen=citizen,
                     forum=data["forum"],
                     lead_unit=data["lead_unit"],
-                    track=data["track"],
-                    age_override_reason=data["age_override_reason"],
+                    **data["consent"],
                 )
+            except ValidationError as error:
+                raise _consent_errors(error) from None
+        try:
+            return services.case_open(
+                actor=user,
+                citizen=citizen,
+                forum=data["forum"],
+                lead_unit=data["lead_unit"],
+                track=data["track"],
+                age_override_reason=data["age_override_reason"],
+            )
         except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
-            return redirect("coordination:case_detail", pk=case.pk)
-    status = 400 if form.is_bound else 200
-    return render(request, "coordination/case_new.html", {"form": form}, status=status)
+            if hasattr(error, "error_dict") and "consent" in error.error_dict:
+                raise _consent_errors(error) from None
+            raise
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Open a case; the citizen is found or created by CPR number, sent only in the POST
+    body. With a CPR register the first POST shows the register's name for the number to
+    be confirmed and opens nothing; the confirming POST opens the case."""
+    user = request_user(request)
+    if request.method == "POST":
+        access.require_citizen_register(user, "case_new")
+    form = CaseOpenForm(request.POST if request.method == "POST" else None, user=user)
+    confirm = None
+    if request.method == "POST" and form.is_valid():
+        confirm = cpr_to_confirm(user, form, "case_new")
+        if confirm is None:
+            try:
+                case = _open_case(user, form.cleaned_data)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
+                return redirect("coordination:case_detail", pk=case.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    context = {"form": form, "confirm": confirm}
+    return render(request, "coordination/case_new.html", context, status=status)
 
 
 @login_required

@@ -30,7 +30,8 @@ from coordination.forms.intake import (
     ScreeningForm,
 )
 from coordination.models import ConcernReport
-from coordination.views.base import citizen_by_cpr, request_user, submitted
+from coordination.services import Identification
+from coordination.views.base import citizen_by_cpr, cpr_to_confirm, request_user, submitted
 
 # The queue shows every unscreened report (up to a limit) and those screened lately.
 SCREENED_DAYS = 30
@@ -94,8 +95,12 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     access.require_forum_work(user, object_type="coordination.concernreport", view="intake_new")
     form = ConcernReportForm(request.POST if request.method == "POST" else None, user=user)
+    confirm = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
+        # With a CPR register, a CPR number's name is confirmed before anything is recorded.
+        confirm = cpr_to_confirm(user, form, "intake_new")
+    if form.is_bound and form.is_valid() and confirm is None:
         try:
             with transaction.atomic():
                 citizen = citizen_by_cpr(user, data) if data["cpr"] else None
@@ -117,8 +122,9 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             return redirect("coordination:intake_detail", pk=report.pk)
     # The form lists the user's forums and units (no personal data); logged as the look.
     audit.record(actor=user, action=audit.Action.VIEW, detail={"view": "intake_new"})
-    status = 400 if form.is_bound else 200
-    return render(request, "coordination/intake/new.html", {"form": form}, status=status)
+    status = 400 if form.is_bound and confirm is None else 200
+    context = {"form": form, "confirm": confirm}
+    return render(request, "coordination/intake/new.html", context, status=status)
 
 
 @login_required
@@ -152,27 +158,33 @@ def _report_form_view(
     done: str,
     closed: Callable[[ConcernReport], str | None],
     then: Callable[[ConcernReport], HttpResponse] | None = None,
+    confirm: Callable[[User, ConcernReport, StyledForm], Identification | None] | None = None,
 ) -> HttpResponse:
     """The shape of the pages that act on a report: access (screen rights), form, service,
     redirect. `closed` says why a GET finds nothing left to do (then it goes back to the
-    report); a POST always reaches the service, which refuses it with a reason."""
+    report); a POST always reaches the service, which refuses it with a reason, unless
+    `confirm` first has something for the user to confirm (the page shows it)."""
     user = request_user(request)
     report = access.get_concern_report(user, pk, screen=True)
     if request.method == "GET" and (reason := closed(report)):
         messages.info(request, reason)
         return redirect("coordination:intake_detail", pk=report.pk)
     form = form_class(request.POST if request.method == "POST" else None, user=user, report=report)
-    if submitted(request, form, lambda data: run(user, report, data), done):
+    valid = form.is_bound and form.is_valid()
+    shown = confirm(user, report, form) if confirm is not None and valid else None
+    if shown is None and submitted(request, form, lambda data: run(user, report, data), done):
         return then(report) if then else redirect("coordination:intake_detail", pk=report.pk)
     view = request.resolver_match.url_name if request.resolver_match else None
-    _record_report_view(user, report, view or "", invalid=form.is_bound)
+    invalid = form.is_bound and shown is None
+    _record_report_view(user, report, view or "", invalid=invalid)
     context = {
         "report": report,
         "form": form,
         "now": timezone.now(),
         "age": _age(report),
+        "confirm": shown,
     }
-    return render(request, template, context, status=400 if form.is_bound else 200)
+    return render(request, template, context, status=400 if invalid else 200)
 
 
 def _identify(user: User, report: ConcernReport, data: dict[str, Any]) -> None:
@@ -180,6 +192,11 @@ def _identify(user: User, report: ConcernReport, data: dict[str, Any]) -> None:
         services.concern_report_identify(
             actor=user, report=report, citizen=citizen_by_cpr(user, data)
         )
+
+
+def _confirm_identity(user: User, report: ConcernReport, form: StyledForm) -> Identification | None:
+    # Only while the report is anonymous: naming a second citizen is refused, not confirmed.
+    return cpr_to_confirm(user, form, "intake_identify") if report.is_anonymous else None
 
 
 @login_required
@@ -194,6 +211,7 @@ def intake_identify(request: HttpRequest, pk: int) -> HttpResponse:
         template="coordination/intake/identify.html",
         done=_("The citizen has been identified."),
         closed=lambda r: None if r.is_anonymous else _("The concern already names a citizen."),
+        confirm=_confirm_identity,
     )
 
 

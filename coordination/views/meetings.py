@@ -1,6 +1,6 @@
 """Case conferences (sagsmøder): a forum's meetings, their agendas (cases due for review,
 added cases and nominations from the intake), each case's discussion and the actions it
-decides, and the minutes, whose distribution is recorded as disclosures.
+decides, and the minutes, whose distribution and printing are recorded as disclosures.
 
 A meeting belongs to its forum; what it says about a case is case content, so each person
 sees only the items of the cases they may view (the others are only counted)."""
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from coordination import access, audit, services
 from coordination.forms.actions import ActionForm
+from coordination.forms.base import apply_service_errors
+from coordination.forms.disclosures import DisclosureForm
 from coordination.forms.meetings import (
     AddCaseForm,
     AttendeesForm,
@@ -30,7 +33,7 @@ from coordination.forms.meetings import (
     MeetingForm,
     MinutesForm,
 )
-from coordination.models import Action, AgendaItem, Case, ConcernReport, Meeting
+from coordination.models import Action, AgendaItem, Case, ConcernReport, LegalBasis, Meeting
 from coordination.reads import record_case_view
 from coordination.views.base import request_user, submitted
 
@@ -316,6 +319,23 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"n": sent[0]},
             )
             return redirect("coordination:meeting_minutes", pk=meeting.pk)
+    items = _minutes_items(user, meeting)
+    _record_meeting_read(user, meeting, "meeting_minutes", items)
+    context = {
+        "meeting": meeting,
+        "items": items,
+        "attendees": _attendees(meeting),
+        "distributions": list(meeting.distributions.select_related("unit", "sent_by")),
+        "form": form,
+        "may_print": may_manage,
+    }
+    status = 400 if form is not None and form.is_bound else 200
+    return render(request, "coordination/meetings/meeting_minutes.html", context, status=status)
+
+
+def _minutes_items(user: User, meeting: Meeting) -> list[AgendaItem]:
+    """The minutes as `user` may read them: the discussed items of the cases they may view
+    whose discussion they received, each with the actions decided that they may read."""
     decided = Prefetch("actions", queryset=Action.objects.select_related("responsible_unit"))
     items = [
         item
@@ -329,13 +349,52 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for item in items:
         item.visible_actions = [a for a in item.actions.all() if a.pk in readable]  # type: ignore[attr-defined]
-    _record_meeting_read(user, meeting, "meeting_minutes", items)
-    context = {
-        "meeting": meeting,
-        "items": items,
-        "attendees": list(meeting.attendees.order_by("first_name", "last_name", "username")),
-        "distributions": list(meeting.distributions.select_related("unit", "sent_by")),
-        "form": form,
-    }
-    status = 400 if form is not None and form.is_bound else 200
-    return render(request, "coordination/meetings/meeting_minutes.html", context, status=status)
+    return items
+
+
+def _attendees(meeting: Meeting) -> list[User]:
+    return list(meeting.attendees.order_by("first_name", "last_name", "username"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_minutes_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """Print the minutes: a disclosure (sharing-rules.md 5). The form asks for the
+    recipient, the legal basis and a justification; with them, the print layout shows the
+    minutes as the user may read them, and each discussed case shown is a `disclose` event
+    naming the recipient. Those who may run the meeting may print it (403 for others)."""
+    user = request_user(request)
+    meeting = access.get_meeting(user, pk, manage=True)
+    printing = request.method == "POST"
+    form = DisclosureForm(request.POST if printing else None, document=services.Document.MINUTES)
+    items = _minutes_items(user, meeting)
+    if printing and form.is_valid():
+        try:
+            services.disclosures_record(
+                actor=user,
+                document=services.Document.MINUTES,
+                channel=services.Channel.PRINT,
+                objects=items,
+                about=meeting,
+                detail={"view": "meeting_minutes_print", "meeting": meeting.pk},
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            context = {
+                "meeting": meeting,
+                "items": items,
+                "attendees": _attendees(meeting),
+                "disclosed": form.cleaned_data,
+                "basis_label": LegalBasis(form.cleaned_data["legal_basis"]).label,
+                "printed_at": timezone.now(),
+            }
+            return render(request, "coordination/meetings/minutes_print.html", context)
+    # The form names no citizen: the page is logged as a look at the meeting.
+    _record_meeting_read(user, meeting, "meeting_minutes_print", ())
+    context = {"meeting": meeting, "form": form, "shown": len(items)}
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "coordination/meetings/meeting_minutes_print_form.html", context, status=status
+    )

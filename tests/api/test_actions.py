@@ -33,6 +33,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_reset")]
 ACTION_FIELDS = {
     "id", "case", "title", "responsible", "responsible_unit", "due_at", "status",
     "result_note", "completed_at", "created_at",
+    # Shared content (sharing-rules.md 3): its category, basis and audience.
+    "category", "legal_basis", "audience_all", "audience",
 }  # fmt: skip
 
 
@@ -61,6 +63,11 @@ def test_add_an_action_and_list_open_and_finished_ones(kk: Case) -> None:
         "status": "open",
         "result_note": "",
         "completed_at": None,
+        # Shared with all units taking part now, on the unit's own basis.
+        "category": "general",
+        "legal_basis": "RPL115_SSP",
+        "audience_all": True,
+        "audience": [],
     }
     assert dt.datetime.fromisoformat(body["due_at"]) == due
     [event] = events_since(before)

@@ -1,16 +1,19 @@
-"""API v1 (docs/api.md): registering a citizen and looking one up by CPR number:
-the response's shape, 400, 403 and 409 with nothing written, the audit events (which never
-hold the number) and the CPR throttle."""
+"""API v1 (docs/api.md): registering a citizen and looking one up by CPR number: the
+answer's shape (a handle, the register's name), that it is the same whether or not Samraad
+holds the number (the acceptance of issue 14, item 7: ssp.hjoerring cannot tell whether an
+Exit citizen's number is registered), 400 and 403 with nothing written, the audit events
+(which never hold the number) and the CPR throttle."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
-from coordination import services
-from coordination.models import Case, Citizen
+from coordination import cpr, cpr_register, handles, services
+from coordination.models import ALL_CATEGORIES, Case, Citizen
 from tests.conftest import fresh_cpr
 from tests.helpers import (
     API,
@@ -18,49 +21,85 @@ from tests.helpers import (
     assert_no_cpr,
     count,
     events_since,
+    forum,
     mark,
     post_json,
     rid,
     token_client,
+    unit,
     user,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_reset")]
 
-CITIZEN_FIELDS = {"id", "name", "birth_date", "masked_cpr"}
+CITIZEN_FIELDS = {"handle", "name", "birth_date", "masked_cpr"}
 
 
-def test_register_a_citizen() -> None:
+def register_name(number: str) -> str:
+    person = cpr_register.lookup(number)
+    assert person is not None
+    return person.name
+
+
+def exit_case(number: str) -> Case:
+    """politi.forebyg opens an Exit Nordjylland case for the number, on the citizen's
+    written consent (the forum rests on consent)."""
+    police = user("politi.forebyg")
+    citizen = services.citizen_create(
+        actor=police, cpr_number=number, first_name="Hemmelig", last_name="Exitsen"
+    )
+    exit_forum, lead = forum("Exit Nordjylland"), unit("Forebyggelse Aalborg")
+    services.consent_for_opening(
+        actor=police,
+        citizen=citizen,
+        forum=exit_forum,
+        lead_unit=lead,
+        given_by="citizen",
+        scope_units=[lead],
+        scope_categories=list(ALL_CATEGORIES),
+        purpose="Exit-forløb",
+        form="written",
+    )
+    return services.case_open(actor=police, citizen=citizen, forum=exit_forum, lead_unit=lead)
+
+
+def test_register_a_citizen_answers_with_the_registers_name_and_a_handle() -> None:
     number = fresh_cpr(16)
     request_id = rid()
-    before = mark()
+    citizens, before = count(Citizen), mark()
     response = post_json(
         token_client("ssp.aalborg"),
         f"{API}/citizens/",
-        {"cpr": f"{number[:6]}-{number[6:]}", "first_name": " Mikkel ", "last_name": "Jensen"},
+        {"cpr": f"{number[:6]}-{number[6:]}"},
         HTTP_X_REQUEST_ID=request_id,
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 200, response.content
     body = response.json()
-    citizen = Citizen.objects.by_cpr(number).get()
-    assert body == {
-        "id": citizen.pk,
-        "name": "Mikkel Jensen",
-        "birth_date": citizen.birth_date.isoformat(),
-        "masked_cpr": citizen.masked_cpr,
-    }
-    assert citizen.birth_date.strftime("%d%m%y") == number[:6]
-    assert number[6:] not in body["masked_cpr"]
+    born = cpr.birth_date(number)
+    assert set(body) == CITIZEN_FIELDS
+    assert body["name"] == register_name(number)
+    assert (body["birth_date"], body["masked_cpr"]) == (born.isoformat(), cpr.mask(born))
+    found = handles.read(body["handle"], user=user("ssp.aalborg"))
+    assert found is not None and found.digits == number and found.citizen_id is None
+    assert count(Citizen) == citizens  # nothing is stored until a case is opened
     assert response["X-Request-ID"] == request_id
     [event] = events_since(before)
-    assert (event.actor_username, event.action, event.outcome) == ("ssp.aalborg", "create", "ok")
-    assert (event.object_type, event.citizen_id, event.case_id) == (
-        "coordination.citizen",
-        citizen.pk,
-        None,
-    )
+    assert (event.actor_username, event.action, event.outcome) == ("ssp.aalborg", "search", "ok")
+    assert (event.citizen_id, event.case_id) == (None, None)
+    assert event.detail == {"view": "api_citizen_create", "criterion": "cpr", "matched": False}
     assert event.request_id == request_id
     assert_no_cpr(number, before, response)
+
+
+def test_typed_names_are_ignored_where_a_register_gives_the_name() -> None:
+    number = fresh_cpr(16)
+    response = post_json(
+        token_client("ssp.aalborg"),
+        f"{API}/citizens/",
+        {"cpr": number, "first_name": "Selv", "last_name": "Valgt"},
+    )
+    assert response.status_code == 200
+    assert response.json()["name"] == register_name(number) != "Selv Valgt"
 
 
 @pytest.mark.parametrize(
@@ -71,16 +110,15 @@ def test_register_a_citizen() -> None:
         ({"cpr": "abcdefghij"}, ["cpr"]),
         ({"cpr": ""}, ["cpr"]),
         ({"cpr": "010101-12345"}, ["cpr"]),  # too long
-        ({"cpr": "<valid>", "first_name": ""}, ["first_name"]),
+        ({"cpr": 1234567890}, ["cpr"]),
         ({"cpr": "<valid>", "last_name": "x" * 101}, ["last_name"]),
         ({"first_name": "A", "last_name": "B"}, ["cpr"]),
     ],
 )
 def test_register_with_bad_input_is_400_and_writes_nothing(body: dict[str, Any], fields) -> None:
     number = fresh_cpr(16)
-    body = {"first_name": "Mikkel", "last_name": "Jensen", **body}
     if body.get("cpr") == "<valid>":
-        body["cpr"] = number
+        body = {**body, "cpr": number}
     citizens, before = count(Citizen), mark()
     response = post_json(token_client("ssp.aalborg"), f"{API}/citizens/", body)
     assert_field_error(response, *fields)
@@ -112,8 +150,9 @@ def test_a_body_that_is_not_a_json_object_is_refused(body, content_type, status)
     assert events_since(before) == []
 
 
-def test_a_duplicate_cpr_is_409_and_logged_as_a_search_without_the_number(kk: Case) -> None:
-    # The citizen was registered by ssp.aalborg; politi.forebyg tries to register them again.
+def test_registering_a_known_number_answers_as_for_an_unknown_one(kk: Case) -> None:
+    # ssp.aalborg registered the citizen; politi.forebyg registers the number again: no 409,
+    # the register's name (not the stored one), nothing changed; the audit log knows.
     number = fresh_cpr(17)
     existing = services.citizen_create(
         actor=user("ssp.aalborg"), cpr_number=number, first_name="Ida", last_name="Hansen"
@@ -123,14 +162,14 @@ def test_a_duplicate_cpr_is_409_and_logged_as_a_search_without_the_number(kk: Ca
     response = post_json(
         token_client("politi.forebyg"),
         f"{API}/citizens/",
-        {"cpr": number, "first_name": "Anden", "last_name": "Person"},
+        {"cpr": number},
         HTTP_X_REQUEST_ID=request_id,
     )
-    assert response.status_code == 409
-    assert list(response.json()) == ["cpr"] and response.json()["cpr"]
-    # The caller learns nothing about the record: no id, no name, no birth date.
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == CITIZEN_FIELDS and body["name"] == register_name(number)
     text = response.content.decode()
-    assert str(existing.pk) not in text and "Ida" not in text and "Hansen" not in text
+    assert "Ida" not in text and "Hansen" not in text and f'"{existing.pk}"' not in text
     assert count(Citizen) == citizens
     existing.refresh_from_db()
     assert (existing.first_name, existing.last_name) == ("Ida", "Hansen")
@@ -141,56 +180,59 @@ def test_a_duplicate_cpr_is_409_and_logged_as_a_search_without_the_number(kk: Ca
         "ok",
     )
     assert event.citizen_id == existing.pk and event.request_id == request_id
-    assert event.detail == {"criterion": "cpr", "matched": True}
+    assert event.detail == {"view": "api_citizen_create", "criterion": "cpr", "matched": True}
     assert_no_cpr(number, before, response)
 
 
-def test_look_up_a_citizen_by_cpr(kk: Case) -> None:
-    number = fresh_cpr(16)
-    citizen = services.citizen_create(
-        actor=user("ssp.aalborg"), cpr_number=number, first_name="Ida", last_name="Hansen"
-    )
+def test_look_up_a_citizen_of_a_visible_case_gives_the_stored_name(kk: Case) -> None:
+    number = kk.citizen.full_cpr()
     request_id = rid()
     before = mark()
     response = post_json(
-        token_client("fam.aalborg"),
+        token_client("fam.aalborg"),  # takes part in the case
         f"{API}/citizens/lookup/",
         {"cpr": number},
         HTTP_X_REQUEST_ID=request_id,
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {
-        "id": citizen.pk,
-        "name": "Ida Hansen",
-        "birth_date": citizen.birth_date.isoformat(),
-        "masked_cpr": citizen.masked_cpr,
-    }
+    body = response.json()
+    assert set(body) == CITIZEN_FIELDS
+    assert body["name"] == kk.citizen.name
+    assert body["masked_cpr"] == kk.citizen.masked_cpr
+    found = handles.read(body["handle"], user=user("fam.aalborg"))
+    assert found is not None and found.digits == number
     assert response["X-Request-ID"] == request_id
     [event] = events_since(before)
     assert (event.actor_username, event.action, event.outcome) == ("fam.aalborg", "search", "ok")
-    assert event.citizen_id == citizen.pk and event.object_type == "coordination.citizen"
+    assert event.citizen_id == kk.citizen_id and event.object_type == "coordination.citizen"
     assert event.detail == {"view": "api_citizen_lookup", "criterion": "cpr", "matched": True}
     assert event.request_id == request_id
     assert_no_cpr(number, before, response)
 
 
-def test_look_up_an_unknown_cpr_is_404_and_audited_without_the_number() -> None:
-    number = fresh_cpr(30)
-    request_id = rid()
-    before = mark()
-    response = post_json(
-        token_client("ssp.aalborg"),
-        f"{API}/citizens/lookup/",
-        {"cpr": number},
-        HTTP_X_REQUEST_ID=request_id,
+def test_look_up_without_a_visible_case_gives_no_name_known_or_not(kk: Case) -> None:
+    # ssp.hjoerring sees no case of kk's citizen: the known number and an unknown one get
+    # the same answer (no name), and both are audited (the log tells them apart).
+    client = token_client("ssp.hjoerring")
+    answers, events = [], []
+    for number in (kk.citizen.full_cpr(), fresh_cpr(16)):
+        before = mark()
+        response = post_json(client, f"{API}/citizens/lookup/", {"cpr": number})
+        assert response.status_code == 200
+        answers.append(response.json())
+        [event] = events_since(before)
+        events.append(event)
+        assert_no_cpr(number, before, response)
+    assert [set(a) for a in answers] == [CITIZEN_FIELDS, CITIZEN_FIELDS]
+    assert [a["name"] for a in answers] == [None, None]
+    assert "Testesen" not in json.dumps(answers) and kk.citizen.first_name not in json.dumps(
+        answers
     )
-    assert response.status_code == 404
-    assert list(response.json()) == ["detail"]
-    [event] = events_since(before)
-    assert (event.action, event.outcome, event.citizen_id) == ("search", "ok", None)
-    assert event.detail == {"view": "api_citizen_lookup", "criterion": "cpr", "matched": False}
-    assert event.request_id == request_id == response["X-Request-ID"]
-    assert_no_cpr(number, before, response)
+    assert [e.detail["matched"] for e in events] == [True, False]
+    assert [e.citizen_id for e in events] == [kk.citizen_id, None]
+    assert {(e.action, e.outcome, e.detail["criterion"]) for e in events} == {
+        ("search", "ok", "cpr")
+    }
 
 
 @pytest.mark.parametrize("typed", ["3213991234", "1234567", 1234567890, None])
@@ -235,12 +277,12 @@ def test_the_cpr_throttle_answers_429_after_the_rate(monkeypatch) -> None:
         post_json(client, f"{API}/citizens/lookup/", {"cpr": fresh_cpr(30)}).status_code
         for _ in range(3)
     ]
-    assert statuses == [404, 404, 404]
+    assert statuses == [200, 200, 200]
     before = mark()
     number = fresh_cpr(16)
     refused = [
         post_json(client, f"{API}/citizens/lookup/", {"cpr": number}),
-        post_json(client, f"{API}/citizens/", {"cpr": number, "first_name": "A", "last_name": "B"}),
+        post_json(client, f"{API}/citizens/", {"cpr": number}),
     ]
     for response in refused:
         assert response.status_code == 429
@@ -250,5 +292,83 @@ def test_the_cpr_throttle_answers_429_after_the_rate(monkeypatch) -> None:
     assert events_since(before) == []
     # Per user: someone else is not held back, and reads without a CPR number are not counted.
     other = post_json(token_client("fam.aalborg"), f"{API}/citizens/lookup/", {"cpr": number})
-    assert other.status_code == 404
+    assert other.status_code == 200
     assert client.get(f"{API}/cases/").status_code == 200
+
+
+# --- The acceptance: nothing tells ssp.hjoerring whether an Exit citizen is known ---------
+
+
+# What differs between any two numbers: compared by type (and a handle by its length too).
+PER_NUMBER = ("handle", "id", "name", "birth_date", "masked_cpr")
+
+
+def _strip(answer: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (type(value).__name__, len(value) if key in ("handle", "id") else None)
+        if key in PER_NUMBER
+        else value
+        for key, value in answer.items()
+    }
+
+
+def test_ssp_hjoerring_cannot_tell_whether_an_exit_citizens_number_is_known() -> None:
+    known, unknown = fresh_cpr(16), fresh_cpr(16)
+    exit_citizen = exit_case(known).citizen
+    assert not Citizen.objects.by_cpr(unknown).exists()
+    hjoerring = token_client("ssp.hjoerring")
+    answers: dict[str, dict[str, Any]] = {}
+    for label, number in (("known", known), ("unknown", unknown)):
+        for route in ("citizens", "citizens/lookup"):
+            response = post_json(hjoerring, f"{API}/{route}/", {"cpr": number})
+            assert response.status_code == 200, response.content
+            body = response.json()
+            answers[f"{label} {route}"] = body
+            # No id anywhere: every value is text (the handle is opaque) or null.
+            assert "id" not in body
+            assert all(isinstance(value, str | None) for value in body.values())
+            text = response.content.decode()
+            assert "Hemmelig" not in text and "Exitsen" not in text
+            # The name's source is the same for both: the register, or (look-up) none.
+            expected = register_name(number) if route == "citizens" else None
+            assert body["name"] == expected
+    assert _strip(answers["known citizens"]) == _strip(answers["unknown citizens"])
+    assert _strip(answers["known citizens/lookup"]) == _strip(answers["unknown citizens/lookup"])
+
+    # Opening an SSP Hjørring case with either handle: answers of the same shape, the
+    # citizen named by a handle and by the register's name, whichever was known.
+    opened = {}
+    for label, number in (("known", known), ("unknown", unknown)):
+        response = post_json(
+            hjoerring,
+            f"{API}/cases/",
+            {
+                "citizen": answers[f"{label} citizens"]["handle"],
+                "forum": forum("SSP Hjørring").pk,
+                "lead_unit": unit("SSP Hjørring").pk,
+            },
+        )
+        assert response.status_code == 201, response.content
+        opened[label] = response.json()
+        citizen = opened[label]["citizen"]
+        assert set(citizen) == {"id", "name", "masked_cpr"}
+        assert isinstance(citizen["id"], str) and handles.read(
+            citizen["id"], user=user("ssp.hjoerring")
+        )
+        assert citizen["name"] == register_name(number)
+        assert "Hemmelig" not in response.content.decode()
+    # The case's own id, reference and time differ between any two cases.
+    shapes = {
+        label: {
+            **{k: v for k, v in body.items() if k not in ("id", "reference", "opened_at")},
+            "citizen": _strip(body["citizen"]),
+        }
+        for label, body in opened.items()
+    }
+    assert shapes["known"] == shapes["unknown"]
+    # The known citizen got the new case (one record per number), named as the register
+    # names them now; the unknown one was created only with the case.
+    assert Citizen.objects.by_cpr(known).get().pk == exit_citizen.pk
+    exit_citizen.refresh_from_db()
+    assert exit_citizen.name == register_name(known)
+    assert Citizen.objects.by_cpr(unknown).count() == 1

@@ -29,6 +29,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_reset")]
 CONTACT_FIELDS = {
     "id", "kind", "result", "occurred_at", "note", "logged_by", "unit", "partner",
     "related_person", "created_at",
+    # Shared content (sharing-rules.md 3): its category, basis and audience.
+    "category", "legal_basis", "audience_all", "audience",
 }  # fmt: skip
 
 
@@ -55,6 +57,11 @@ def test_log_a_contact_and_list_the_log(kk: Case) -> None:
         "unit": unit("Forebyggelse Aalborg").pk,
         "partner": user("ssp.aalborg").pk,
         "related_person": None,
+        # Shared with all units taking part now, on the unit's own basis.
+        "category": "general",
+        "legal_basis": "RPL115_SSP",
+        "audience_all": True,
+        "audience": [],
     }
     assert dt.datetime.fromisoformat(body["occurred_at"]) == occurred
     [event] = events_since(before)

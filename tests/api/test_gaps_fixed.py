@@ -50,6 +50,17 @@ def test_an_ended_participation_can_be_started_again(kk: Case) -> None:
 
 def test_a_unit_outside_the_consents_forum_may_not_withdraw_it(open_case) -> None:
     knock = open_case(*KNOCK, age=20)
+    services.consent_for_opening(
+        actor=user("politi.forebyg"),
+        citizen=knock.citizen,
+        forum=forum("Exit Nordjylland"),
+        lead_unit=unit("Forebyggelse Aalborg"),
+        given_by="citizen",
+        scope_units=[unit("Forebyggelse Aalborg")],
+        scope_categories=["general"],
+        purpose="Exit-forløb",
+        form="written",
+    )
     exit_case = services.case_open(
         actor=user("politi.forebyg"),
         citizen=knock.citizen,

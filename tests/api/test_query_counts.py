@@ -28,7 +28,7 @@ from coordination.models import (
     Notification,
     Reminder,
 )
-from tests.coordination.test_query_counts import bulk_cases, bulk_entries
+from tests.coordination.test_query_counts import bulk_cases, bulk_entries, bulk_recipients
 from tests.helpers import token_client, unit
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +162,7 @@ def test_contacts(case: Case) -> None:
     ssp = unit("SSP Aalborg")
 
     def add(n: int) -> None:
-        Contact.objects.bulk_create(
+        contacts = Contact.objects.bulk_create(
             Contact(
                 case=case,
                 kind="knock_visit",
@@ -171,27 +171,34 @@ def test_contacts(case: Case) -> None:
                 logged_by=officer,
                 unit=ssp,
                 partner=User.objects.get(username="fam.aalborg"),
+                legal_basis="RPL115_SSP",
             )
             for _ in range(n)
         )
+        bulk_recipients(contacts, unit("Familiegrupperne"))
 
     assert_flat(token_client("fam.aalborg"), f"{API}/cases/{case.pk}/contacts/", add)
 
 
 def bulk_actions(case: Case, n: int, responsible: str = "ssp.aalborg") -> list[Action]:
     person = User.objects.get(username=responsible)
-    return Action.objects.bulk_create(
+    own = person.memberships.get().unit
+    actions = Action.objects.bulk_create(
         Action(
             case=case,
             title=f"Opgave {next(_serial)}",
             responsible=person,
-            responsible_unit=person.memberships.get().unit,
+            responsible_unit=own,
+            author_unit=unit("SSP Aalborg"),
+            legal_basis="RPL115_SSP",
             due_at=timezone.now() + dt.timedelta(days=next(_serial)),
             status="done" if i % 2 else "open",
             created_by=person,
         )
         for i in range(n)
     )
+    bulk_recipients(actions, unit("Familiegrupperne"))
+    return actions
 
 
 def test_actions(case: Case) -> None:

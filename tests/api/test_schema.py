@@ -65,8 +65,16 @@ def test_every_operation_documents_its_bodies_and_error_shapes(schema: dict) -> 
     assert errors["ValidationError"]["additionalProperties"]["type"] == "array"
 
 
-def test_citizen_registration_documents_the_conflict(schema: dict) -> None:
-    assert "409" in schema["paths"]["/api/v1/citizens/"]["post"]["responses"]
+def test_citizen_registration_answers_the_same_for_a_known_number(schema: dict) -> None:
+    # No 409 (it would tell that the number is known) and no citizen id: a handle.
+    for path in ("/api/v1/citizens/", "/api/v1/citizens/lookup/"):
+        responses = schema["paths"][path]["post"]["responses"]
+        assert "409" not in responses and "200" in responses and "201" not in responses
+    components = schema["components"]["schemas"]
+    assert set(components["Citizen"]["properties"]) == {
+        "handle", "name", "birth_date", "masked_cpr",
+    }  # fmt: skip
+    assert components["CitizenBrief"]["properties"]["id"]["type"] == "string"
 
 
 def test_the_docs_page_needs_nothing_from_the_internet_and_nothing_inline(client_as) -> None:

@@ -43,6 +43,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import Unit, User
+from coordination import handles
 from coordination.models import Forum
 from tests.api.conftest import (
     API_ROUTES_WITH_IDS,
@@ -84,6 +85,10 @@ class Playground:
     forum: Forum  # another forum to open a case for the world's citizen in
     units: list[Unit]  # the persona's units
 
+    @property
+    def user(self) -> User:
+        return User.objects.get(username=self.username)
+
     def ids(self, kind: str) -> list[int]:
         return [w.object(kind).pk for w in (self.own, self.outside)]
 
@@ -103,17 +108,29 @@ class Playground:
         others = [world.unit(name) for name in world.spec.others]
         basis = case.forum.default_legal_basis
         bodies: dict[str, Callable[[], list[Any]]] = {
-            # A new citizen, and one who exists (409).
-            "citizens_create": lambda: [
-                {"cpr": fresh_cpr(16), "first_name": "Gen", "last_name": "Ereret"},
-                {"cpr": world.cpr, "first_name": "Gen", "last_name": "Ereret"},
-            ],
+            # A new citizen, and one who exists (the same answer).
+            "citizens_create": lambda: [{"cpr": fresh_cpr(16)}, {"cpr": world.cpr}],
             "citizens_lookup_create": lambda: [{"cpr": world.cpr}, {"cpr": fresh_cpr(17)}],
-            # The world's citizen in another forum of the persona's unit.
-            "cases_create": lambda: [
-                {"citizen": case.citizen_id, "forum": self.forum.pk, "lead_unit": unit.pk}
-                for unit in self.units
-            ],
+            # The world's citizen in another forum of the persona's unit, named by a handle
+            # minted for the persona (as a case answer or a look-up would give it).
+            "cases_create": lambda: (
+                [
+                    {
+                        "citizen": handles.mint(user=self.user, citizen_id=case.citizen_id),
+                        "forum": self.forum.pk,
+                        "lead_unit": unit.pk,
+                    }
+                    for unit in self.units
+                ]
+                + [
+                    {
+                        "citizen": handles.mint(user=self.user, digits=fresh_cpr(16)),
+                        "forum": self.forum.pk,
+                        "lead_unit": unit.pk,
+                    }
+                    for unit in self.units
+                ]
+            ),
             "cases_participants_create": lambda: [
                 {
                     "unit": Unit.objects.get(name="Jobcenter Aalborg").pk,

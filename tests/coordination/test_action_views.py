@@ -120,7 +120,10 @@ def test_case_page_lists_open_actions_with_links_for_those_who_may_act(
     assert reverse("coordination:action_complete", args=[action.pk]) in body
     assert reverse("coordination:action_reassign", args=[overdue.pk]) in body
     reader = client_as(informed).get(url).content.decode()
-    assert "Ring til skolen" in reader
+    # The jobcenter joined after "Ring til skolen" was shared: it reads the later action
+    # only, and is told that earlier content exists (sharing-rules.md 3).
+    assert "Hjemmebesøg" in reader and "Ring til skolen" not in reader
+    assert 'data-testid="unreceived"' in reader
     assert reverse("coordination:action_new", args=[case.pk]) not in reader
     assert reverse("coordination:action_complete", args=[action.pk]) not in reader
 

@@ -322,7 +322,15 @@ def test_the_api_fails_closed_with_json(client_as) -> None:
 def test_the_export_is_withheld_when_its_audit_fails(client_as) -> None:
     client = client_as("revisor")
     with audit_down():
-        response = client.post("/revision/eksport/", {"action": "view"})
+        response = client.post(
+            "/revision/eksport/",
+            {
+                "action": "view",
+                "recipient": "Revision",
+                "legal_basis": "FVL28",
+                "justification": "Kontrol",
+            },
+        )
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
 

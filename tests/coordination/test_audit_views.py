@@ -1,7 +1,10 @@
 """The auditors' pages through HTTP (persona `revisor`): the log and its filters, the CPR
 search, the CSV export, the anomaly reports, review samples and the citizen insight report.
 Everyone else is refused (403, audited), anonymous users are sent to log in, every page the
-auditor opens is itself audited, and a CPR number typed by the auditor is never logged."""
+auditor opens is itself audited, and a CPR number typed by the auditor is never logged. The
+CSV export, the printed insight report and its PDF are disclosures: they ask for the
+recipient, the legal basis and a justification (tests/coordination/test_disclosures.py has
+the rest)."""
 
 from __future__ import annotations
 
@@ -35,6 +38,17 @@ from tests.conftest import fresh_cpr
 pytestmark = pytest.mark.django_db
 
 KK = ("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg")
+# The three questions of a disclosure: for the CSV export, and for the insight report.
+EXPORT_TO = {
+    "recipient": "Intern revision",
+    "legal_basis": "FVL28",
+    "justification": "Kvartalets stikprøvekontrol",
+}
+HAND_TO = {
+    "recipient": "Borgeren",
+    "legal_basis": "GDPR15",
+    "justification": "Borgerens anmodning om indsigt",
+}
 
 
 def url(name: str, *args: Any) -> str:
@@ -136,6 +150,7 @@ ALL_PAGES = [
     ("audit_sample", "post"),
     ("audit_insight", "get"),
     ("audit_insight", "post"),
+    ("audit_insight_exception", "post"),
 ]
 
 
@@ -145,10 +160,15 @@ def request_page(
     day = quiet_day()
     bodies: dict[str, dict[str, Any]] = {
         "audit_log": {"action": "view"},
-        "audit_export": {"action": "view"},
+        "audit_export": {"action": "view", **EXPORT_TO},
         "audit_samples": {"period_start": day, "period_end": day, "size": 2},
         "audit_sample": {"item": sample.items.first().pk, "conclusion": "justified"},
-        "audit_insight": {"cpr": cpr_number},
+        "audit_insight": {"cpr": cpr_number, "format": "pdf", **HAND_TO},
+        "audit_insight_exception": {
+            "cpr": cpr_number,
+            "item": "coordination.entry:1",
+            "reasoning": "Verserende politisag om vold",
+        },
     }
     target = url(name, sample.pk) if name == "audit_sample" else url(name)
     if method == "get":
@@ -325,11 +345,13 @@ def test_log_filters_by_period_in_local_days(client_as, persona) -> None:
 )
 def test_log_bad_filter_is_400_with_the_field_error(client_as, field, value) -> None:
     for view in ("audit_log", "audit_export"):
-        response = client_as("revisor").post(url(view), {field: value})
+        response = client_as("revisor").post(url(view), {field: value, **EXPORT_TO})
         assert response.status_code == 400, view
         assert field in response.context["filter"].form.errors, view
         assert f'id="id_{field}-error"' in response.content.decode(), view
-    assert not AuditEvent.objects.filter(actor_username="revisor", action="export").exists()
+    assert not AuditEvent.objects.filter(
+        actor_username="revisor", action__in=["export", "disclose"]
+    ).exists()
 
 
 def test_log_show_more_pages_by_time_and_id_without_overlap(client_as, persona) -> None:
@@ -434,7 +456,7 @@ def test_export_is_csv_of_the_filtered_events_and_is_audited(client_as, persona)
     log_events(at(day, 11), 2, actor=actor, action="list")  # another action
     log_events(at(day + dt.timedelta(days=1), 10), 2, actor=actor, action="view")  # another day
     response = client_as("revisor").post(
-        url("audit_export"), {"action": "view", "since": day, "until": day}
+        url("audit_export"), {"action": "view", "since": day, "until": day, **EXPORT_TO}
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -448,15 +470,20 @@ def test_export_is_csv_of_the_filtered_events_and_is_audited(client_as, persona)
     column = dict(zip(header, lines[0], strict=True))
     assert column["user"] == "job.aalborg" and column["action"] == "view"
     assert column["case"] == str(case.pk) and column["citizen"] == str(case.citizen_id)
-    export = AuditEvent.objects.get(actor_username="revisor", action="export")
-    assert export.purpose == "audit:export"
+    # A disclosure to the recipient named, one per citizen in the file (here one).
+    export = AuditEvent.objects.get(actor_username="revisor", action="disclose")
+    assert export.purpose == "audit:export" and export.legal_basis == "FVL28"
     assert export.citizen_id == case.citizen_id
+    assert export.detail["channel"] == "csv"
+    assert export.detail["recipient"] == "Intern revision"
+    assert export.detail["justification"] == "Kvartalets stikprøvekontrol"
     assert export.detail["rows"] == 3
     assert export.detail["criterion"] == {
         "action": "view",
         "since": str(at(day, 0)),
         "until": str(at(day, 0)),
     }
+    assert not AuditEvent.objects.filter(actor_username="revisor", action="export").exists()
 
 
 def test_export_neutralises_spreadsheet_formulas(client_as, persona) -> None:
@@ -467,7 +494,7 @@ def test_export_neutralises_spreadsheet_formulas(client_as, persona) -> None:
         log_events(at(day, 9 + index), actor=persona("job.aalborg"), action="view", purpose=purpose)
     audit.write_event(actor=mallory, action="view", purpose="plain")
     response = client_as("revisor").post(
-        url("audit_export"), {"since": day, "until": day, "user": "job.aalborg"}
+        url("audit_export"), {"since": day, "until": day, "user": "job.aalborg", **EXPORT_TO}
     )
     assert response.status_code == 200
     rows = read_csv(response)
@@ -475,7 +502,9 @@ def test_export_neutralises_spreadsheet_formulas(client_as, persona) -> None:
     assert sorted(line[column] for line in rows[1:]) == sorted(
         ["'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", "prevention:ssp"]
     )
-    by_name = read_csv(client_as("revisor").post(url("audit_export"), {"user": mallory.username}))
+    by_name = read_csv(
+        client_as("revisor").post(url("audit_export"), {"user": mallory.username, **EXPORT_TO})
+    )
     assert len(by_name) == 2
     assert by_name[1][by_name[0].index("user")] == "'=HYPERLINK(1)"
 
@@ -808,15 +837,18 @@ def test_insight_report_lists_every_look_up_without_staff_names(
     assert [row[0] for row in table_rows(body, "insight-cases")] == [case.reference]
     assert number not in body
 
-    printed = AuditEvent.objects.get(actor_username="revisor", action="print")
-    assert printed.purpose == "audit:insight" and printed.citizen_id == case.citizen_id
-    assert printed.detail == {
+    # The auditor's review is a look-up; printing it would be a disclosure.
+    viewed = AuditEvent.objects.get(actor_username="revisor", purpose="audit:insight")
+    assert viewed.action == "view" and viewed.citizen_id == case.citizen_id
+    assert viewed.detail == {
         "view": "audit_insight",
-        "format": "html",
         "include_staff": False,
+        "include_content": False,
         "reference": "J.nr. 2026-117",
         "lookups": len(expected),
+        "withheld": 0,
     }
+    assert not events_of("revisor").filter(action__in=["print", "export", "disclose"]).exists()
     assert not any(number in text for text in event_texts())
 
 
@@ -833,8 +865,8 @@ def test_insight_report_names_staff_when_asked(client_as, kk_citizen) -> None:
     assert len(lookups) == expected
     staff = Counter(row[4] for row in lookups)
     assert staff["ssp.aalborg"] >= 1 and staff["politi.forebyg"] >= 1
-    printed = AuditEvent.objects.get(actor_username="revisor", action="print")
-    assert printed.detail["include_staff"] is True and printed.detail["lookups"] == expected
+    viewed = AuditEvent.objects.get(actor_username="revisor", purpose="audit:insight")
+    assert viewed.detail["include_staff"] is True and viewed.detail["lookups"] == expected
 
 
 @pytest.mark.parametrize("kind", ["unknown", "invalid"])
@@ -844,7 +876,7 @@ def test_insight_for_an_unknown_or_invalid_number_is_400(client_as, kind) -> Non
     assert response.status_code == 400
     assert "cpr" in response.context["form"].errors
     assert 'id="id_cpr-error"' in response.content.decode()
-    assert not AuditEvent.objects.filter(action="print").exists()
+    assert not events_of("revisor").filter(action__in=["print", "disclose"]).exists()
     search = events_of("revisor").get()
     assert search.action == "search" and search.purpose == "audit:insight"
     expected = {"cpr": "no match" if kind == "unknown" else "invalid"}
@@ -870,15 +902,21 @@ def test_a_reviewed_event_cannot_be_concluded_again(persona) -> None:
     assert item.conclusion == "justified"
 
 
-def test_insight_report_as_pdf_is_an_audited_export(client_as, kk_citizen) -> None:
+def test_insight_report_as_pdf_is_an_audited_disclosure(client_as, kk_citizen) -> None:
     case, number = kk_citizen
-    response = client_as("revisor").post(url("audit_insight"), {"cpr": number, "format": "pdf"})
+    response = client_as("revisor").post(
+        url("audit_insight"), {"cpr": number, "format": "pdf", **HAND_TO}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     disposition = response["Content-Disposition"]
     assert number not in disposition and case.citizen.last_name not in disposition
-    export = AuditEvent.objects.get(actor_username="revisor", action="export")
-    assert export.citizen_id == case.citizen_id
-    assert export.purpose == "audit:insight" and export.detail["format"] == "pdf"
-    assert not AuditEvent.objects.filter(actor_username="revisor", action="print").exists()
+    disclosed = AuditEvent.objects.get(actor_username="revisor", action="disclose")
+    assert disclosed.citizen_id == case.citizen_id and disclosed.legal_basis == "GDPR15"
+    assert disclosed.purpose == "audit:insight"
+    assert disclosed.detail["channel"] == "pdf" and disclosed.detail["recipient"] == "Borgeren"
+    assert not AuditEvent.objects.filter(
+        actor_username="revisor", action__in=["print", "export"]
+    ).exists()
+    assert not any(number in text for text in event_texts())

@@ -505,7 +505,10 @@ def test_age_band_flag_for_a_citizen_outside_the_band(open_case) -> None:
 def objects(kk15: Case, psp: Case) -> dict[str, object]:
     ssp = user("ssp.aalborg")
     offer = services.offer_make(actor=ssp, case=kk15, kind="club")
-    referral = services.referral_send(actor=ssp, case=kk15, purpose="Klub", to_service="Klub X")
+    # Outside the case: ordinary disclosure between authorities (not consent) for the fixture.
+    referral = services.referral_send(
+        actor=ssp, case=kk15, purpose="Klub", to_service="Klub X", legal_basis="FVL28"
+    )
     return {"kk": kk15, "psp": psp, "offer": offer, "referral": referral}
 
 

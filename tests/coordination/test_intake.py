@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Membership, User
-from coordination import reminders, services
+from coordination import cpr_register, reminders, services
 from coordination.models import AuditEvent, Case, Citizen, ConcernReport, Reminder
 from tests.conftest import fresh_cpr
 from tests.helpers import forum, unit
@@ -44,11 +44,26 @@ def nomination_data(number: str, **overrides: object) -> dict[str, object]:
         "reporter_contact": "vagtchef@politi.example",
         "summary": "Set flere gange sammen med ældre fra et kendt miljø ved Vestbyen.",
         "cpr": number,
-        "first_name": "Oliver",
-        "last_name": "Nomineret",
     }
     data.update(overrides)
     return data
+
+
+def register_name(number: str) -> str:
+    person = cpr_register.lookup(number)
+    assert person is not None
+    return person.name
+
+
+def confirmed(client: Client, path: str, data: dict[str, object]):
+    """POST a form naming a citizen by CPR number: the page shows the CPR register's name
+    for it and records nothing; then POST again with the confirmation it carries."""
+    first = client.post(path, data)
+    assert first.status_code == 200, first.context["form"].errors
+    assert first.context["confirm"] is not None
+    assert 'data-testid="confirm-citizen"' in first.content.decode()
+    confirmation = first.context["form"].data["confirmation"]
+    return client.post(path, {**data, "confirmation": confirmation})
 
 
 def report_for(
@@ -120,7 +135,11 @@ def test_police_nominate_and_ssp_accepts_by_opening_a_case(client_as) -> None:
     form = page.context["form"]
     assert form.fields["received_by"].initial == unit("Forebyggelse Aalborg").pk
     assert forum(KK) in form.fields["forum"].queryset
-    response = police.post(url("intake_new"), nomination_data(number))
+    counts = (ConcernReport.objects.count(), Citizen.objects.count())
+    first = police.post(url("intake_new"), nomination_data(number))
+    assert first.status_code == 200 and register_name(number) in first.content.decode()
+    assert (ConcernReport.objects.count(), Citizen.objects.count()) == counts  # nothing yet
+    response = confirmed(police, url("intake_new"), nomination_data(number))
     report = ConcernReport.objects.get(summary__startswith="Set flere gange")
     assert response.status_code == 302
     assert response["Location"] == url("intake_detail", report)
@@ -131,7 +150,7 @@ def test_police_nominate_and_ssp_accepts_by_opening_a_case(client_as) -> None:
         KK,
     )
     assert report.received_by.name == "Forebyggelse Aalborg"
-    assert report.citizen is not None and report.citizen.name == "Oliver Nomineret"
+    assert report.citizen is not None and report.citizen.name == register_name(number)
     assert report.screening_due_at == report.received_at + dt.timedelta(days=3)
     assert AuditEvent.objects.filter(
         actor__username="politi.forebyg",
@@ -154,7 +173,7 @@ def test_police_nominate_and_ssp_accepts_by_opening_a_case(client_as) -> None:
     assert listing.status_code == 200
     assert report in listing.context["unscreened"]
     body = listing.content.decode()
-    assert "Oliver Nomineret" in body and report.reference in body
+    assert register_name(number) in body and report.reference in body
     assert AuditEvent.objects.filter(
         actor__username="ssp.aalborg", action="list", citizen_id=report.citizen_id
     ).exists()
@@ -267,13 +286,11 @@ def test_school_concern_anonymised_then_identified_then_advice_only(client_as) -
     # Identified later, by the SSP worker: the CPR number goes in the POST body only.
     number = fresh_cpr(14)
     assert ssp.get(url("intake_identify", report)).status_code == 200
-    response = ssp.post(
-        url("intake_identify", report),
-        {"cpr": number, "first_name": "Freja", "last_name": "Fravær"},
-    )
+    response = confirmed(ssp, url("intake_identify", report), {"cpr": number})
     assert response.status_code == 302 and response["Location"] == url("intake_detail", report)
     report.refresh_from_db()
-    assert report.citizen is not None and report.citizen.name == "Freja Fravær"
+    name = register_name(number)
+    assert report.citizen is not None and report.citizen.name == name
     assert AuditEvent.objects.filter(
         actor__username="ssp.aalborg",
         action="change",
@@ -284,15 +301,11 @@ def test_school_concern_anonymised_then_identified_then_advice_only(client_as) -
     # Identifying again is not offered, and a GET goes back to the report.
     again = ssp.get(url("intake_identify", report))
     assert again.status_code == 302 and again["Location"] == url("intake_detail", report)
-    assert (
-        ssp.post(
-            url("intake_identify", report),
-            {"cpr": fresh_cpr(14), "first_name": "A", "last_name": "B"},
-        ).status_code
-        == 400
-    )
+    # A POST names nobody else (refused, without showing any name to confirm).
+    refused = ssp.post(url("intake_identify", report), {"cpr": fresh_cpr(14)})
+    assert refused.status_code == 400 and refused.context["confirm"] is None
     report.refresh_from_db()
-    assert report.citizen.name == "Freja Fravær"
+    assert report.citizen.name == name
 
     # Screened: advice only; no case, back to the report.
     response = ssp.post(url("intake_screen", report), screen_data())
@@ -301,18 +314,16 @@ def test_school_concern_anonymised_then_identified_then_advice_only(client_as) -
     assert report.decision == "advice_only" and report.case is None
     assert not Case.objects.filter(citizen=report.citizen_id).exists()
     body = school.get(url("intake_detail", report)).content.decode()
-    assert "Freja Fravær" in body
+    assert name in body
     for text in [body, listing, *event_texts()]:
         assert number not in text and f"{number[:6]}-{number[6:]}" not in text
 
 
-def test_a_name_without_a_cpr_number_and_a_bad_cpr_number_are_refused(client_as) -> None:
+def test_a_bad_cpr_number_and_other_bad_input_are_refused(client_as) -> None:
     client = client_as("politi.forebyg")
     before = (ConcernReport.objects.count(), Citizen.objects.count())
     for data, field in (
-        (nomination_data("", first_name="Kun", last_name="Navn"), "cpr"),
         (nomination_data("3213990000"), "cpr"),
-        (nomination_data(fresh_cpr(16), first_name="", last_name=""), "first_name"),
         (nomination_data(fresh_cpr(16), urgency="purple"), "urgency"),
         (nomination_data(fresh_cpr(16), summary=""), "summary"),
         (nomination_data(fresh_cpr(16), forum=forum("PSP Hjørring").pk), "forum"),
@@ -320,7 +331,51 @@ def test_a_name_without_a_cpr_number_and_a_bad_cpr_number_are_refused(client_as)
         response = client.post(url("intake_new"), data)
         assert response.status_code == 400, data
         assert field in response.context["form"].errors
+        assert response.context["confirm"] is None  # no name shown for a refused form
     assert (ConcernReport.objects.count(), Citizen.objects.count()) == before
+
+
+def test_without_a_register_names_are_typed_and_a_name_needs_a_cpr_number(
+    client_as, settings
+) -> None:
+    settings.CPR_REGISTER = "none"
+    client = client_as("politi.forebyg")
+    before = (ConcernReport.objects.count(), Citizen.objects.count())
+    for data, field in (
+        (nomination_data("", first_name="Kun", last_name="Navn"), "cpr"),
+        (nomination_data(fresh_cpr(16)), "first_name"),
+        (nomination_data(fresh_cpr(16), first_name="Oliver"), "last_name"),
+    ):
+        response = client.post(url("intake_new"), data)
+        assert response.status_code == 400, data
+        assert field in response.context["form"].errors
+    assert (ConcernReport.objects.count(), Citizen.objects.count()) == before
+    number = fresh_cpr(16)
+    typed = nomination_data(number, first_name="Oliver", last_name="Nomineret")
+    assert client.post(url("intake_new"), typed).status_code == 302  # no confirmation step
+    assert Citizen.objects.by_cpr(number).get().name == "Oliver Nomineret"
+
+
+def test_identifying_a_known_citizen_shows_and_stores_the_registers_name(
+    client_as, anonymous: ConcernReport, open_case
+) -> None:
+    # ssp.aalborg names a citizen known from a Hjørring case: the page shows the register's
+    # name, never the stored one, and the stored one is replaced by it (authoritative).
+    hidden = open_case(
+        "SSP Hjørring", "ssp.hjoerring", "SSP Hjørring", age=14, last_name="Skjultsen"
+    ).citizen
+    number = hidden.full_cpr()
+    ssp = client_as("ssp.aalborg")
+    first = ssp.post(url("intake_identify", anonymous), {"cpr": number})
+    assert first.status_code == 200 and "Skjultsen" not in first.content.decode()
+    assert first.context["confirm"].name == register_name(number)
+    assert ConcernReport.objects.get(pk=anonymous.pk).citizen_id is None  # nothing yet
+    response = confirmed(ssp, url("intake_identify", anonymous), {"cpr": number})
+    assert response.status_code == 302
+    anonymous.refresh_from_db()
+    assert anonymous.citizen_id == hidden.pk
+    detail = ssp.get(url("intake_detail", anonymous)).content.decode()
+    assert "Skjultsen" not in detail and register_name(number) in detail
 
 
 # --- Deadlines per urgency ----------------------------------------------------------------------
@@ -336,9 +391,7 @@ def test_a_name_without_a_cpr_number_and_a_bad_cpr_number_are_refused(client_as)
 )
 def test_the_screening_deadline_follows_the_urgency(client_as, urgency: str, within) -> None:
     client = client_as("politi.forebyg")
-    response = client.post(
-        url("intake_new"), nomination_data("", first_name="", last_name="", urgency=urgency)
-    )
+    response = client.post(url("intake_new"), nomination_data("", urgency=urgency))
     assert response.status_code == 302
     report = ConcernReport.objects.filter(urgency=urgency).latest("pk")
     assert report.screening_due_at - report.received_at == within

@@ -35,6 +35,12 @@ pytestmark = pytest.mark.django_db
 
 KK = ("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg")
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+# Printing the minutes is a disclosure: to whom, on which basis, why.
+PRINT_TO = {
+    "recipient": "Skolelederen på Vestbyens Skole",
+    "legal_basis": "RPL115_SSP",
+    "justification": "Skolen skal følge op på aftalerne",
+}
 OUTSIDERS = ("ssp.hjoerring", "politi.efterforsk", "statistik")
 
 
@@ -48,6 +54,13 @@ def local_input(when: dt.datetime) -> str:
 
 def kk_forum() -> Forum:
     return Forum.objects.get(name="Knock Knock Aalborg")
+
+
+def prints_by(username: str):
+    """The disclosures by print of `username` (the demo's own sharing is a disclosure too)."""
+    return AuditEvent.objects.filter(
+        actor__username=username, action="disclose", detail__channel="print"
+    )
 
 
 def assert_login_redirect(response) -> None:
@@ -419,6 +432,12 @@ def test_member_without_a_working_role_may_not_manage(client_as, persona, meetin
     )
     minutes = reader.get(reverse("coordination:meeting_minutes", args=[meeting.pk]))
     assert minutes.status_code == 200 and minutes.context["form"] is None
+    # Printing is a disclosure: only those who may run the meeting print its minutes.
+    printing = reverse("coordination:meeting_minutes_print", args=[meeting.pk])
+    assert printing not in minutes.content.decode()
+    assert reader.get(printing).status_code == 403
+    assert reader.post(printing, PRINT_TO).status_code == 403
+    assert not prints_by("skole.aalborg").exists()
     assert AuditEvent.objects.filter(
         actor__username="skole.aalborg", outcome="denied", detail__refused="manage"
     ).exists()
@@ -511,6 +530,87 @@ def test_minutes_distribution_is_a_disclosure_per_case_and_taking_part_unit(
     assert MinutesDistribution.objects.filter(meeting=meeting).count() == 2
 
 
+# --- Printing the minutes: a disclosure -----------------------------------------------------
+
+
+def test_printing_the_minutes_asks_for_the_recipient_and_logs_a_disclosure_per_case(
+    client_as, kk_case, meeting_time
+) -> None:
+    shared = kk_case("Jobdelt", days=2, others=["Forebyggelse Aalborg", "Jobcenter Aalborg"])
+    private = kk_case("Hemmeligsen", days=2, first_name="Hemmelig")
+    undiscussed = kk_case("Udsat", days=2, others=["Forebyggelse Aalborg", "Jobcenter Aalborg"])
+    ssp = client_as("ssp.aalborg")
+    meeting = schedule(ssp, meeting_time)
+    discuss(ssp, item_of(meeting, shared))
+    discuss(ssp, item_of(meeting, private))
+    minutes = reverse("coordination:meeting_minutes", args=[meeting.pk])
+    url = reverse("coordination:meeting_minutes_print", args=[meeting.pk])
+    assert url in ssp.get(minutes).content.decode()  # the Print button
+
+    # The form: no personal data, audited as a look at the meeting.
+    job = client_as("job.aalborg")
+    form = job.get(url)
+    assert form.status_code == 200
+    assert 'data-testid="minutes-print-form"' in form.content.decode()
+    assert shared.citizen.name not in form.content.decode()
+    assert AuditEvent.objects.filter(
+        actor__username="job.aalborg", detail__view="meeting_minutes_print", action="view"
+    ).exists()
+
+    # Without the three answers: 400 with the field errors, nothing disclosed.
+    for missing in ("recipient", "legal_basis", "justification"):
+        response = job.post(url, {**PRINT_TO, missing: ""})
+        assert response.status_code == 400, missing
+        assert missing in response.context["form"].errors, missing
+        assert f'id="id_{missing}-error"' in response.content.decode()
+    assert job.post(url, {**PRINT_TO, "legal_basis": "GDPR15"}).status_code == 400
+    cpr = shared.citizen.full_cpr()
+    named = job.post(url, {**PRINT_TO, "justification": f"Om {cpr[:6]}-{cpr[6:]}"})
+    assert named.status_code == 400 and "justification" in named.context["form"].errors
+    assert not prints_by("job.aalborg").exists()
+
+    # With them: the print layout, what the user may read, one disclosure per case shown.
+    printed = job.post(url, PRINT_TO)
+    assert printed.status_code == 200
+    page = printed.content.decode()
+    assert 'data-testid="minutes-print"' in page
+    assert 'class="navigation-menu' not in page and "<form" not in page  # no menu, no forms
+    assert 'style="' not in page and "<script>" not in page  # CSP: nothing inline
+    assert "css/print.css" in page
+    assert [i.case_id for i in printed.context["items"]] == [shared.pk]
+    assert shared.citizen.name in page and "Tilbyd fritidsjob" in page
+    assert private.citizen.name not in page and private.reference not in page
+    assert PRINT_TO["recipient"] in page  # the copy says to whom it went
+    disclosed = prints_by("job.aalborg")
+    assert [(e.case_id, e.citizen_id) for e in disclosed] == [(shared.pk, shared.citizen_id)]
+    event = disclosed.get()
+    assert event.purpose == "minutes" and event.legal_basis == "RPL115_SSP"
+    assert event.object_type == "coordination.agendaitem"
+    assert event.detail["channel"] == "print"
+    assert event.detail["recipient"] == PRINT_TO["recipient"]
+    assert event.detail["meeting"] == meeting.pk
+    assert cpr not in str(event.detail) and "Tilbyd fritidsjob" not in str(event.detail)
+    assert undiscussed.pk not in {e.case_id for e in disclosed}
+
+    # The lead prints both discussed cases: two disclosures.
+    assert ssp.post(url, PRINT_TO).status_code == 200
+    by_lead = prints_by("ssp.aalborg")
+    assert {e.case_id for e in by_lead} == {shared.pk, private.pk}
+
+
+def test_printing_minutes_with_nothing_discussed_is_still_logged(
+    client_as, kk_case, meeting_time
+) -> None:
+    kk_case("Udsat", days=1)
+    ssp = client_as("ssp.aalborg")
+    meeting = schedule(ssp, meeting_time)
+    response = ssp.post(reverse("coordination:meeting_minutes_print", args=[meeting.pk]), PRINT_TO)
+    assert response.status_code == 200 and response.context["items"] == []
+    event = prints_by("ssp.aalborg").get()
+    assert event.object_type == "coordination.meeting" and event.object_id == str(meeting.pk)
+    assert event.citizen_id is None and event.detail["recipient"] == PRINT_TO["recipient"]
+
+
 # --- Denials --------------------------------------------------------------------------------
 
 
@@ -522,6 +622,8 @@ def _meeting_urls(meeting: Meeting, item: AgendaItem) -> list[tuple[str, str, di
         ("post", reverse("coordination:meeting_add_case", args=[meeting.pk]), {"case": 1}),
         ("get", reverse("coordination:meeting_minutes", args=[meeting.pk]), {}),
         ("post", reverse("coordination:meeting_minutes", args=[meeting.pk]), {"units": []}),
+        ("get", reverse("coordination:meeting_minutes_print", args=[meeting.pk]), {}),
+        ("post", reverse("coordination:meeting_minutes_print", args=[meeting.pk]), PRINT_TO),
         ("get", reverse("coordination:agenda_item", args=[item.pk]), {}),
         ("post", reverse("coordination:agenda_item", args=[item.pk]), {"decision": "x"}),
         ("get", reverse("coordination:agenda_item_action", args=[item.pk]), {}),
@@ -550,6 +652,7 @@ def test_outsiders_get_404_on_every_meeting_url(
     item.refresh_from_db()
     assert item.discussed_at is None
     assert not MinutesDistribution.objects.filter(meeting=meeting).exists()
+    assert not prints_by(outsider).exists()
 
 
 @pytest.mark.parametrize("username", ["politi.efterforsk", "statistik"])
@@ -613,3 +716,10 @@ def test_meeting_detail_query_count_is_constant(client_as, persona, open_case) -
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("coordination:meeting_minutes", args=[meetings[1].pk]))
     assert len(captured) == small
+    printed = []
+    for meeting in meetings:
+        url = reverse("coordination:meeting_minutes_print", args=[meeting.pk])
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(url, PRINT_TO).status_code == 200
+        printed.append(len(captured))
+    assert printed[0] == printed[1]

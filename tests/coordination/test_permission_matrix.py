@@ -168,12 +168,10 @@ EXIT_CONSENT = Kind(
     lead="politi.forebyg",
     lead_unit="Forebyggelse Aalborg",
     age=27,
-    participants=(
-        ("Socialforvaltningen Aalborg", PART, ALL),
-        ("Jobcenter Aalborg", PART, ALL),
-    ),
-    # The citizen's written consent covers the police and social services, every category
-    # but health: the jobcenter takes part in the case but is outside the consent.
+    participants=(("Socialforvaltningen Aalborg", PART, ALL),),
+    # The citizen's written consent, recorded before the case is opened, covers the police
+    # and social services, every category but health. The jobcenter is outside it, so it
+    # cannot take part at all (sharing-rules.md 2: Exit rests on consent).
     consent=(
         ("Forebyggelse Aalborg", "Socialforvaltningen Aalborg"),
         tuple(c for c in ALL_CATEGORIES if c != C.HEALTH),
@@ -509,11 +507,11 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     # The health column is N for everyone: the consent does not cover health, so no health
     # entry exists (SPECIAL shows that sharing one is refused).
     "exit_consent": [
-        ("politi.forebyg",    (Y, Y, Y, N, Y, Y, Y, Y,   Y, Y, Y, Y)),
+        # Adding KiF Nordjylland is refused: the consent does not cover it (R).
+        ("politi.forebyg",    (Y, Y, Y, N, Y, Y, Y, Y,   Y, Y, R, Y)),
         ("social.aalborg",    (Y, Y, Y, N, Y, Y, Y, Y,   Y, Y, N, N)),
-        # Takes part, but outside the consent: sees the case, none of its entries. May
-        # itself share on the consent to all participants (only covered units receive it).
-        ("job.aalborg",       (Y, N, N, N, N, N, N, N,   Y, Y, N, N)),
+        # Outside the consent: cannot take part, so sees nothing (SPECIAL: adding it).
+        ("job.aalborg",       NOTHING),
         ("ssp.aalborg",       NOTHING),  # SSP is no Exit member type
         ("fam.aalborg",       NOTHING),
         ("psyk.syd",          NOTHING),
@@ -526,10 +524,12 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
     # Withdrawal hides consent-based entries at once (sharing-rules.md 3, 4); nothing more can be
     # shared on the withdrawn consent (R). The author unit keeps seeing what it wrote.
+    # With no active consent nothing more is logged, shared or added (R): the lead is told
+    # and closes the case.
     "exit_withdrawn": [
-        ("politi.forebyg",    (Y, Y, Y, N, Y, Y, Y, Y,   Y, R, Y, Y)),  # the author
-        ("social.aalborg",    (Y, N, N, N, N, N, N, N,   Y, R, N, N)),
-        ("job.aalborg",       (Y, N, N, N, N, N, N, N,   Y, R, N, N)),
+        ("politi.forebyg",    (Y, Y, Y, N, Y, Y, Y, Y,   R, R, R, Y)),  # the author
+        ("social.aalborg",    (Y, N, N, N, N, N, N, N,   R, R, N, N)),
+        ("job.aalborg",       NOTHING),
         ("ssp.aalborg",       NOTHING),
         ("fam.aalborg",       NOTHING),
         ("psyk.syd",          NOTHING),
@@ -636,7 +636,16 @@ SPECIAL: list[tuple[str, str, str, str]] = [
     # The consent's scope: health is not covered, Jobcenter Aalborg is not covered.
     ("politi.forebyg", "exit_consent", "share health on CONSENT",                        R),
     ("politi.forebyg", "exit_consent", "share general on CONSENT naming Jobcenter Aalborg", R),
-    ("politi.forebyg", "exit_consent", "share general on CONSENT without a consent",     R),
+    # ... and no case, participant or content without an active written consent covering
+    # the unit (sharing-rules.md 2).
+    ("politi.forebyg", "exit_consent", "add Jobcenter Aalborg",                          R),
+    ("politi.forebyg", "exit_consent", "open an Exit case without a consent",             R),
+    ("politi.forebyg", "exit_consent", "open an Exit case on a written consent",          Y),
+    ("politi.forebyg", "exit_consent", "open an Exit case on an oral consent",            R),
+    # Without naming a consent, the one active consent covering it is used; with two that
+    # cover it, the author must choose (the error names them).
+    ("politi.forebyg", "exit_consent", "share general on CONSENT without a consent",     Y),
+    ("politi.forebyg", "exit_consent", "share general on CONSENT, two consents cover it", R),
     # Exit consent is "required, written, scoped" (sharing-rules.md 2).
     ("politi.forebyg", "exit_consent", "register an oral consent",                       R),
     # sharing-rules.md 4: where § 115 applies, going on without consent is a recorded decision
@@ -735,14 +744,60 @@ def register_consent(
     )
 
 
+def consent_for_opening(
+    lead: User,
+    citizen: Citizen,
+    forum: Forum,
+    lead_unit: str,
+    units: Iterable[str],
+    categories: Iterable[str],
+    form: str = "written",
+) -> Consent:
+    return services.consent_for_opening(
+        actor=lead,
+        citizen=citizen,
+        forum=forum,
+        lead_unit=unit(lead_unit),
+        given_by=Consent.GivenBy.CITIZEN,
+        scope_units=[unit(name) for name in units],
+        scope_categories=list(categories),
+        purpose="Exit-forløb",
+        form=form,
+        valid_until=timezone.now() + dt.timedelta(days=365),
+        document_reference="Samtykkeerklæring",
+    )
+
+
+def _open_exit(consent_form: str | None) -> Check:
+    def run(actor: User, built: Built) -> str:
+        citizen = new_citizen(actor, 30)
+        forum = built.case.forum
+        if consent_form is not None:
+            consent_for_opening(
+                actor, citizen, forum, built.spec.lead_unit, [built.spec.lead_unit],
+                [C.GENERAL], form=consent_form,
+            )  # fmt: skip
+        services.case_open(
+            actor=actor, citizen=citizen, forum=forum, lead_unit=unit(built.spec.lead_unit)
+        )
+        return Y
+
+    return run
+
+
 def build(kind_name: str) -> Built:
     kind = KINDS[kind_name]
     forum = forum_named(kind.forum)
     forum.member_units.add(*Unit.objects.filter(name__in=kind.forum_members))
     lead = user(kind.lead)
+    citizen = new_citizen(lead, kind.age)
+    opening_consent = None
+    if kind.consent is not None:
+        # A forum resting on consent opens no case without it (sharing-rules.md 2).
+        opening_consent = consent_for_opening(lead, citizen, forum, kind.lead_unit, *kind.consent)
     case = services.case_open(
         actor=lead,
-        citizen=new_citizen(lead, kind.age),
+        citizen=citizen,
         forum=forum,
         lead_unit=unit(kind.lead_unit),
         track=kind.track,
@@ -758,9 +813,7 @@ def build(kind_name: str) -> Built:
             legal_basis=basis,
             categories=categories,
         )
-    built = Built(kind_name, case, {}, None)
-    if kind.consent is not None:
-        built.consent = register_consent(lead, case, *kind.consent)
+    built = Built(kind_name, case, {}, opening_consent)
     for spec in kind.entries:
         built.entries[spec.key] = share(
             user(spec.author),
@@ -860,6 +913,18 @@ for _name, _check in {
     "share general on CONSENT without a consent": _sharing(C.GENERAL, B.CONSENT),
 }.items():
     CHECKS[_name] = _check
+
+
+@check("share general on CONSENT, two consents cover it")
+def _share_two_consents(actor: User, built: Built) -> str:
+    register_consent(actor, built.case, ["Forebyggelse Aalborg"], [C.GENERAL])
+    try:
+        share(actor, built, C.GENERAL, B.CONSENT)
+    except ValidationError as error:
+        if "#" not in " ".join(error.message_dict.get("consent", [])):
+            return "the error does not name the candidates"
+        raise
+    return Y
 
 
 @check("share health on CONSENT")
@@ -1009,6 +1074,9 @@ for _name, _check in {
         "Jobcenter Aalborg", include=True, flag=True
     ),
     "add Skoler Aalborg after the forum included it": _add("Skoler Aalborg", include=True),
+    "open an Exit case without a consent": _open_exit(None),
+    "open an Exit case on a written consent": _open_exit("written"),
+    "open an Exit case on an oral consent": _open_exit("oral"),
 }.items():
     CHECKS[_name] = _check
 

@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +17,7 @@ from accounts.models import Unit, User
 from coordination import cpr, services
 from coordination.models import (
     ALL_CATEGORIES,
+    Recipient,
     Case,
     CaseGroupObjectPermission,
     CaseParticipant,
@@ -92,10 +94,22 @@ def bulk_entries(case: Case, count: int) -> None:
         )
         for n in range(count)
     )
-    Entry.audience.through.objects.bulk_create(
-        Entry.audience.through(entry_id=e.pk, unit_id=family.pk)
-        for e in entries
-        if not e.audience_all
+    bulk_recipients(entries, family)
+
+
+def bulk_recipients(rows: list, unit: Unit) -> None:
+    """`unit` received each of `rows` (named, where the row names its audience)."""
+    content_type = ContentType.objects.get_for_model(type(rows[0])) if rows else None
+    Recipient.objects.bulk_create(
+        Recipient(
+            content_type=content_type,
+            object_id=row.pk,
+            case_id=row.case_id,
+            unit=unit,
+            via="all" if row.audience_all else "named",
+            legal_basis=row.legal_basis or "RPL115_SSP",
+        )
+        for row in rows
     )
 
 

@@ -8,12 +8,12 @@ from unittest import mock
 import pytest
 from django.db import DatabaseError
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Membership, Unit
-from coordination import services
+from coordination import cpr_register, services
 from coordination.models import AuditEvent, Case, Citizen, Contact, Entry
 from tests.conftest import fresh_cpr
 
@@ -425,7 +425,7 @@ def test_write_entry_for_named_units(client_as, kk_case: Case) -> None:
     )
     assert response.status_code == 302
     entry = Entry.objects.get(case=kk_case)
-    assert not entry.audience_all and list(entry.audience.all()) == [family]
+    assert not entry.audience_all and entry.named_units == [family]
     assert events(action="disclose", object_id=str(entry.pk))
 
 
@@ -446,6 +446,11 @@ def test_write_entry_outsider_404(client_as, kk_case: Case) -> None:
 
 
 # --- Ny sag ----------------------------------------------------------------------------
+# With a CPR register (config/dev.env: the fake one) the form has no name fields: the first
+# POST shows the register's name for the number ("Er det NN?") and writes nothing but the
+# search's audit event; the POST carrying its confirmation opens the case.
+
+NEW_CASE = reverse_lazy("coordination:case_new")
 
 
 def new_case_data(**overrides: str) -> dict[str, str]:
@@ -454,8 +459,6 @@ def new_case_data(**overrides: str) -> dict[str, str]:
     forum = Forum.objects.get(name="Knock Knock Aalborg")
     data = {
         "cpr": fresh_cpr(16),
-        "first_name": "Ida",
-        "last_name": "Nyborg",
         "forum": str(forum.pk),
         "lead_unit": str(Unit.objects.get(name="SSP Aalborg").pk),
         "track": "15-17",
@@ -465,89 +468,267 @@ def new_case_data(**overrides: str) -> dict[str, str]:
     return data
 
 
-def test_new_case_creates_encrypted_citizen_and_case(client_as) -> None:
+def register_name(digits: str) -> str:
+    person = cpr_register.lookup(digits)
+    assert person is not None
+    return person.name
+
+
+def confirmed(client: Client, data: dict[str, str]):
+    """POST the form, confirm the name it shows, and return the confirming POST's answer."""
+    first = client.post(NEW_CASE, data)
+    assert first.status_code == 200, first.context["form"].errors
+    assert first.context["confirm"] is not None
+    confirmation = first.context["form"].data["confirmation"]
+    return client.post(NEW_CASE, {**data, "confirmation": confirmation})
+
+
+def test_new_case_shows_the_registers_name_first_and_opens_on_confirmation(client_as) -> None:
     client = client_as("ssp.aalborg")
-    assert client.get(reverse("coordination:case_new")).status_code == 200
+    page = client.get(NEW_CASE)
+    assert page.status_code == 200
+    assert "first_name" not in page.context["form"].fields  # the register gives the name
     data = new_case_data()
-    response = client.post(reverse("coordination:case_new"), data)
-    assert response.status_code == 302
     digits = data["cpr"]
+    counts = (Citizen.objects.count(), Case.objects.count())
+    before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    first = client.post(NEW_CASE, data)
+    assert first.status_code == 200
+    body = first.content.decode()
+    assert 'data-testid="confirm-citizen"' in body and register_name(digits) in body
+    assert (Citizen.objects.count(), Case.objects.count()) == counts  # nothing yet
+    [search] = AuditEvent.objects.filter(pk__gt=before)
+    assert (search.action, search.outcome, search.citizen_id) == ("search", "ok", None)
+    assert search.detail == {"view": "case_new", "criterion": "cpr", "matched": False}
+    confirmation = first.context["form"].data["confirmation"]
+    assert confirmation in body and digits not in confirmation
+    response = client.post(NEW_CASE, {**data, "confirmation": confirmation})
+    assert response.status_code == 302
     assert digits not in response["Location"]
     citizen = Citizen.objects.by_cpr(digits).get()
     assert citizen.full_cpr() == digits and digits not in citizen.cpr_encrypted
+    assert citizen.name == register_name(digits)
     case = Case.objects.get(citizen=citizen)
     assert case.participants.get().unit.name == "SSP Aalborg"
     assert response["Location"] == reverse("coordination:case_detail", args=[case.pk])
 
 
+def test_a_confirmation_holds_only_for_its_number_and_its_user(client_as) -> None:
+    client = client_as("ssp.aalborg")
+    data = new_case_data()
+    first = client.post(NEW_CASE, data)
+    confirmation = first.context["form"].data["confirmation"]
+    # Another number with that confirmation: its own name is shown to be confirmed.
+    other = client.post(NEW_CASE, {**data, "cpr": fresh_cpr(16), "confirmation": confirmation})
+    assert other.status_code == 200 and other.context["confirm"] is not None
+    # Another user (fam.aalborg also works in Knock Knock Aalborg) with that confirmation.
+    fam = client_as("fam.aalborg")
+    theirs = {
+        **data,
+        "lead_unit": str(Unit.objects.get(name="Familiegrupperne").pk),
+        "confirmation": confirmation,
+    }
+    again = fam.post(NEW_CASE, theirs)
+    assert again.status_code == 200 and again.context["confirm"] is not None
+    tampered = client.post(NEW_CASE, {**data, "confirmation": confirmation[:-3] + "xyz"})
+    assert tampered.status_code == 200 and tampered.context["confirm"] is not None
+    assert not Citizen.objects.by_cpr(data["cpr"]).exists()
+
+
+def test_without_a_register_the_typed_name_opens_at_once(client_as, settings) -> None:
+    settings.CPR_REGISTER = "none"
+    client = client_as("ssp.aalborg")
+    assert "first_name" in client.get(NEW_CASE).context["form"].fields
+    missing = client.post(NEW_CASE, new_case_data())
+    assert missing.status_code == 400 and missing.context["form"].errors["first_name"]
+    data = new_case_data(first_name="Ida", last_name="Nyborg")
+    response = client.post(NEW_CASE, data)
+    assert response.status_code == 302
+    assert Citizen.objects.by_cpr(data["cpr"]).get().name == "Ida Nyborg"
+
+
 def test_new_case_invalid_cpr_is_a_form_error_and_writes_nothing(client_as) -> None:
-    before = (Citizen.objects.count(), Case.objects.count())
-    response = client_as("ssp.aalborg").post(
-        reverse("coordination:case_new"), new_case_data(cpr="321390-1234")
-    )
+    client = client_as("ssp.aalborg")
+    before = (Citizen.objects.count(), Case.objects.count(), AuditEvent.objects.count())
+    response = client.post(NEW_CASE, new_case_data(cpr="321390-1234"))
     assert response.status_code == 400
     assert response.context["form"].errors["cpr"]
-    assert (Citizen.objects.count(), Case.objects.count()) == before
+    assert response.context["confirm"] is None
+    assert (Citizen.objects.count(), Case.objects.count(), AuditEvent.objects.count()) == before
 
 
 def test_new_case_outside_age_band_needs_reason_and_writes_nothing(client_as) -> None:
     before = Citizen.objects.count()
     client = client_as("ssp.aalborg")
-    response = client.post(reverse("coordination:case_new"), new_case_data(cpr=fresh_cpr(40)))
+    data = new_case_data(cpr=fresh_cpr(40))
+    response = confirmed(client, data)
     assert response.status_code == 400
     assert response.context["form"].errors["age_override_reason"]
     assert Citizen.objects.count() == before  # the citizen was rolled back with the case
+    confirmation = response.context["form"].data["confirmation"]
     ok = client.post(
-        reverse("coordination:case_new"),
-        new_case_data(cpr=fresh_cpr(40), age_override_reason="Brother in group"),
+        NEW_CASE, {**data, "confirmation": confirmation, "age_override_reason": "Brother"}
     )
     assert ok.status_code == 302
 
 
 def test_new_case_reuses_a_known_citizen_without_revealing_them(client_as, kk_case) -> None:
+    # politi.forebyg opens a PSP case for kk's citizen: the page names them as the register
+    # does (never "Mikkel Testesen", the stored name), and the one record gets the case and
+    # the register's name (it is authoritative).
     digits = kk_case.citizen.full_cpr()
     client = client_as("politi.forebyg")
     from coordination.models import Forum
 
     psp = Forum.objects.get(name="PSP Aalborg")
-    response = client.post(
-        reverse("coordination:case_new"),
-        new_case_data(
-            cpr=digits,
-            first_name="Other",
-            last_name="Name",
-            forum=str(psp.pk),
-            lead_unit=str(Unit.objects.get(name="Forebyggelse Aalborg").pk),
-            track="",
-            age_override_reason="PSP has no band",
-        ),
+    data = new_case_data(
+        cpr=digits,
+        forum=str(psp.pk),
+        lead_unit=str(Unit.objects.get(name="Forebyggelse Aalborg").pk),
+        track="",
+        age_override_reason="PSP has no band",
     )
+    first = client.post(NEW_CASE, data)
+    assert first.status_code == 200
+    assert "Testesen" not in first.content.decode()
+    assert register_name(digits) in first.content.decode()
+    confirmation = first.context["form"].data["confirmation"]
+    response = client.post(NEW_CASE, {**data, "confirmation": confirmation})
     assert response.status_code == 302
     assert Citizen.objects.by_cpr(digits).count() == 1
     kk_case.citizen.refresh_from_db()
-    assert kk_case.citizen.last_name == "Testesen"
+    assert kk_case.citizen.name == register_name(digits)
+    assert events(action="change", citizen=kk_case.citizen_id, detail__change="cpr_register")
+
+
+def test_the_page_tells_an_outsider_nothing_of_a_known_number(client_as, kk_case) -> None:
+    # ssp.hjoerring types kk's citizen's number and an unknown one: the same kind of page,
+    # each with the register's name.
+    client = client_as("ssp.hjoerring")
+    from coordination.models import Forum
+
+    data = {
+        "forum": str(Forum.objects.get(name="SSP Hjørring").pk),
+        "lead_unit": str(Unit.objects.get(name="SSP Hjørring").pk),
+        "track": "",
+        "age_override_reason": "",
+    }
+    pages = []
+    for digits in (kk_case.citizen.full_cpr(), fresh_cpr(16)):
+        page = client.post(NEW_CASE, {**data, "cpr": digits})
+        assert page.status_code == 200 and page.context["confirm"].name == register_name(digits)
+        assert "Testesen" not in page.content.decode()
+        pages.append(page)
+    assert [p.context["form"].errors for p in pages] == [{}, {}]
 
 
 def test_new_case_duplicate_open_case_in_forum_is_refused(client_as, kk_case) -> None:
-    response = client_as("ssp.aalborg").post(
-        reverse("coordination:case_new"), new_case_data(cpr=kk_case.citizen.full_cpr())
-    )
+    response = confirmed(client_as("ssp.aalborg"), new_case_data(cpr=kk_case.citizen.full_cpr()))
     assert response.status_code == 400
     assert response.context["form"].errors["forum"]
 
 
 def test_new_case_in_a_foreign_forum_is_refused(client_as) -> None:
-    before = Citizen.objects.count()
-    response = client_as("ssp.hjoerring").post(reverse("coordination:case_new"), new_case_data())
+    before = (Citizen.objects.count(), AuditEvent.objects.filter(action="search").count())
+    response = client_as("ssp.hjoerring").post(NEW_CASE, new_case_data())
     assert response.status_code == 400
     assert response.context["form"].errors["forum"]
-    assert Citizen.objects.count() == before
+    assert (Citizen.objects.count(), AuditEvent.objects.filter(action="search").count()) == before
 
 
 @pytest.mark.parametrize("username", ["statistik", "revisor", "politi.efterforsk"])
 def test_new_case_offers_nothing_to_non_case_roles(client_as, username) -> None:
-    response = client_as(username).get(reverse("coordination:case_new"))
+    response = client_as(username).get(NEW_CASE)
     assert list(response.context["form"].fields["forum"].queryset) == []
+    # ... and a POST, which would look the number up in the register, is refused (audited).
+    before = Citizen.objects.count()
+    refused = client_as(username).post(NEW_CASE, new_case_data())
+    assert refused.status_code == 403
+    assert Citizen.objects.count() == before
+    [event] = events(actor__username=username, outcome="denied", detail__view="case_new")
+    assert (event.action, event.citizen_id) == ("search", None)
+
+
+# --- Ny sag in a forum that rests on consent (Exit) ------------------------------------
+
+
+def exit_case_data(**overrides: object) -> dict[str, object]:
+    from coordination.models import Forum
+
+    data: dict[str, object] = {
+        "cpr": fresh_cpr(22),
+        "forum": str(Forum.objects.get(name="Exit Nordjylland").pk),
+        "lead_unit": str(Unit.objects.get(name="Forebyggelse Aalborg").pk),
+        "track": "",
+        "age_override_reason": "",
+        "consent_given_by": "citizen",
+        "consent_scope_units": [
+            str(Unit.objects.get(name=name).pk)
+            for name in ("Forebyggelse Aalborg", "Socialforvaltningen Aalborg")
+        ],
+        "consent_scope_categories": ["social", "general"],
+        "consent_purpose": "Exit-forløb",
+        "consent_form": "written",
+        "consent_document_reference": "Exit-2026-04",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_consent_fieldset_is_shown_to_who_works_in_a_consent_forum(client_as) -> None:
+    police = client_as("politi.forebyg").get(NEW_CASE)
+    assert 'data-testid="consent-fieldset"' in police.content.decode()
+    assert "Exit Nordjylland" in police.content.decode()
+    ssp = client_as("ssp.aalborg").get(NEW_CASE)  # SSP Aalborg is no member of Exit
+    assert 'data-testid="consent-fieldset"' not in ssp.content.decode()
+    assert "consent_purpose" not in ssp.context["form"].fields
+
+
+def test_an_exit_case_is_opened_with_its_consent(client_as) -> None:
+    from coordination.models import Consent
+
+    data = exit_case_data()
+    response = confirmed(client_as("politi.forebyg"), data)
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    citizen = Citizen.objects.by_cpr(str(data["cpr"])).get()
+    case = Case.objects.get(citizen=citizen)
+    [consent] = Consent.objects.filter(citizen=citizen)
+    assert (consent.forum_id, consent.form, consent.purpose) == (
+        case.forum_id,
+        "written",
+        "Exit-forløb",
+    )
+    assert consent.document_reference == "Exit-2026-04"
+    assert case.participants.get().unit.name == "Forebyggelse Aalborg"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"consent_given_by": "", "consent_purpose": ""}, "consent_given_by"),
+        ({"consent_scope_categories": []}, "consent_scope_categories"),
+        ({"consent_purpose": ""}, "consent_purpose"),
+        ({"consent_given_by": "guardian"}, "consent_given_by"),  # an adult consents alone
+        ({"consent_scope_units": "<Socialforvaltningen Aalborg>"}, "consent_scope_units"),
+    ],
+)
+def test_an_exit_case_without_a_valid_consent_is_refused(client_as, overrides, field) -> None:
+    from coordination.models import Consent
+
+    if overrides.get("consent_scope_units") == "<Socialforvaltningen Aalborg>":
+        overrides = {
+            "consent_scope_units": [str(Unit.objects.get(name="Socialforvaltningen Aalborg").pk)]
+        }
+    data = exit_case_data(**overrides)
+    client = client_as("politi.forebyg")
+    counts = (Citizen.objects.count(), Case.objects.count(), Consent.objects.count())
+    first = client.post(NEW_CASE, data)
+    if first.status_code == 200:  # shape fine: the service refuses after the confirmation
+        confirmation = first.context["form"].data["confirmation"]
+        first = client.post(NEW_CASE, {**data, "confirmation": confirmation})
+    assert first.status_code == 400
+    assert first.context["form"].errors[field]
+    assert (Citizen.objects.count(), Case.objects.count(), Consent.objects.count()) == counts
 
 
 # --- CPR at rest -----------------------------------------------------------------------
@@ -566,16 +747,13 @@ def test_raw_cpr_digits_appear_nowhere_in_the_database(kk_case: Case) -> None:
 
 def test_new_case_track_must_fit_the_age(client_as) -> None:
     client = client_as("ssp.aalborg")
-    wrong = client.post(reverse("coordination:case_new"), new_case_data(cpr=fresh_cpr(20)))
+    wrong = confirmed(client, new_case_data(cpr=fresh_cpr(20)))
     assert wrong.status_code == 400
     assert wrong.context["form"].errors["track"]
     from coordination.models import Forum
 
     ssp = Forum.objects.get(name="SSP Aalborg")
-    no_track = client.post(
-        reverse("coordination:case_new"),
-        new_case_data(cpr=fresh_cpr(14), forum=str(ssp.pk), track="15-17"),
-    )
+    no_track = confirmed(client, new_case_data(cpr=fresh_cpr(14), forum=str(ssp.pk), track="15-17"))
     assert no_track.status_code == 400
     assert no_track.context["form"].errors["track"]
 

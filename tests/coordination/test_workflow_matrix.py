@@ -210,7 +210,7 @@ def evaluate(persona: User, world: World) -> tuple[str, ...]:
         "make offer": _write(lambda: services.offer_make(actor=persona, case=case, kind="mentor")),
         "refer": _write(
             lambda: services.referral_send(
-                actor=persona, case=case, to_service="Klub", purpose="Fritid"
+                actor=persona, case=case, to_service="Klub", purpose="Fritid", legal_basis="FVL28"
             )
         ),
         "record incident": _write(

@@ -67,6 +67,8 @@ NO_OBJECT_ID = {
     "coordination:audit_anomalies": "auditors only (403 to others)",
     "coordination:audit_samples": "auditors only (403 to others)",
     "coordination:audit_insight": "auditors only (403 to others); the CPR number is in the body",
+    "coordination:audit_insight_exception": "auditors only (403 to others); the citizen is "
+    "named by a token signed for the auditor, in the body",
     "api:me": "the caller's own name and units",
     "api:unit-list": "the unit directory (no personal data)",
     "api:forum-list": "the forums of the caller's units (no personal data)",

@@ -248,7 +248,15 @@ def test_auditor_downloads_are_not_html(stored: Stored, persona) -> None:
     """The API (JSON) and the export (a CSV attachment) carry the text as data, with
     nosniff, so no browser renders them as a page."""
     client = login("revisor")
-    export = client.post(reverse("coordination:audit_export"), {"case": stored.case.reference})
+    export = client.post(
+        reverse("coordination:audit_export"),
+        {
+            "case": stored.case.reference,
+            "recipient": "Intern revision",
+            "legal_basis": "FVL28",
+            "justification": "Kontrol",
+        },
+    )
     assert export.status_code == 200
     assert export["Content-Type"].startswith("text/csv")
     assert export["Content-Disposition"].startswith("attachment")
