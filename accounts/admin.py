@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import TokenProxy
 
+from accounts import services
 from accounts.models import Membership, Organisation, Unit, User
 from coordination.admin import AuditedAdmin
 
@@ -24,6 +25,13 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
     inlines = [MembershipInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        user = self.get_object(request, object_id)
+        warning = services.purpose_lock_warning(user) if user is not None else ""
+        if warning:
+            messages.warning(request, warning)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Organisation)

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, Organisation, Unit, User
-from coordination import audit
+from coordination import access, audit
 
 
 @transaction.atomic
@@ -44,7 +44,12 @@ def user_sessions_end(*, actor: User) -> None:
 
 @transaction.atomic
 def membership_add(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
-    """Make `user` a member of `unit` with `role` (or change the role) and join its group."""
+    """Make `user` a member of `unit` with `role` (or change the role) and join its group.
+
+    A person who works both in an investigation unit and elsewhere is bound by the purpose
+    lock (sharing-rules.md 3): they read no prevention content at all. Such a membership is
+    audited with `purpose_lock` and the administrator is warned (`purpose_lock_warning`)."""
+    was_locked = access.is_purpose_locked(user)
     membership, created = Membership.objects.get_or_create(
         user=user, unit=unit, defaults={"role": role}
     )
@@ -55,13 +60,28 @@ def membership_add(*, actor: User | None, user: User, unit: Unit, role: str) -> 
     user.groups.add(unit.group)
     if changed:
         _end_sessions(user)
-    audit.write_event(
-        actor=actor,
-        action=audit.Action.GRANT_CHANGE,
-        obj=membership,
-        detail={"change": "membership_add", "user": user.pk, "unit": unit.pk, "role": role},
+    locked = access.is_purpose_locked(user) and (
+        was_locked or Membership.objects.filter(user=user).exclude(pk=membership.pk).exists()
     )
+    detail = {"change": "membership_add", "user": user.pk, "unit": unit.pk, "role": role}
+    if locked:
+        detail["purpose_lock"] = True
+    audit.write_event(actor=actor, action=audit.Action.GRANT_CHANGE, obj=membership, detail=detail)
     return membership
+
+
+def purpose_lock_warning(user: User) -> str:
+    """The administrator's warning for a person with an investigation membership and
+    others ("" when there is nothing to warn about)."""
+    if not access.is_purpose_locked(user) or Membership.objects.filter(user=user).count() < 2:
+        return ""
+    return str(
+        _(
+            "%(user)s is a member of an investigation unit and of other units: the purpose "
+            "lock keeps them from reading any prevention content (sharing-rules.md 3)."
+        )
+        % {"user": user.get_username()}
+    )
 
 
 @transaction.atomic

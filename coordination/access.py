@@ -453,7 +453,8 @@ def _content_visible_to(participation: CaseParticipant, model: type[SharedConten
 def viewing_participations(user: User, case: Case) -> list[CaseParticipant]:
     """The user's current participations on `case` (those that may view it), with their
     units: asked once per case object, so that a page reading several kinds of content
-    costs one query for them."""
+    costs one query for them. A case object lives for one request (get_case reads it
+    afresh each time); changing its participants clears the cache (grants_sync)."""
     cache: dict[int, list[CaseParticipant]] = case.__dict__.setdefault("_participations", {})
     key = getattr(user, "pk", None) or 0
     if key not in cache:

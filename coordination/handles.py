@@ -33,8 +33,8 @@ from coordination.access import IDENTIFIED_FOR
 
 _PURPOSE = b"samraad/citizen-handle/v1"
 # Payloads are padded to a multiple of this many bytes (a citizen id or CPR digits with a
-# user id fit in one block; typed names may need more).
-_BLOCK = 96
+# user id fit in one block, even at ids of 19 digits; typed names may need more).
+_BLOCK = 64
 MAX_LENGTH = 1000  # what an API body or a form may send as a handle
 
 

@@ -251,12 +251,13 @@ CITIZEN, GUARDIAN, BOTH = "citizen", "guardian", "both"
 
 
 def consent_givers(age: int) -> frozenset[str]:
-    """Who may give a consent for a citizen of `age`: under 15 a guardian; 15 to 17 the
-    young person, a guardian, or both; from 18 the citizen alone."""
+    """Who may give a consent for a citizen of `age`: under 15 a guardian; from 15 the young
+    person's own consent counts (a guardian may sign with them until 18, never instead of
+    them); from 18 the citizen alone."""
     if age < OWN_CONSENT_FROM_AGE:
         return frozenset({GUARDIAN})
     if age < GUARDIAN_CONSENT_UNTIL_AGE:
-        return frozenset({CITIZEN, GUARDIAN, BOTH})
+        return frozenset({CITIZEN, BOTH})
     return frozenset({CITIZEN})
 
 

@@ -52,15 +52,20 @@ family=$(unit_id "Familiegrupperne")
 
 # 3. Register the citizen. A clearly fictitious CPR number: born 16 years and 100 days ago,
 # sequence part 8NNN (as tests/conftest.py::fresh_cpr makes them). It travels in the body.
+# The answer is a handle (opaque, for this user, for 24 hours) and the CPR register's name
+# to confirm; the same answer whether or not Samraad already knows the number (no 409).
+# (first_name/last_name count only where no CPR register is configured.)
 cpr="$(date -d '-16 years -100 days' +%d%m%y)-8$(printf %03d $((RANDOM % 1000)))"
 person=$(jq -nc --arg cpr "$cpr" '{cpr: $cpr, first_name: "Mikkel", last_name: "Jensen"}')
-citizen_id=$(call 201 POST "$API/citizens/" "$person" | jq -r .id)
-call 409 POST "$API/citizens/" "$person" >/dev/null   # the same number again: 409
-# Looking up by CPR number is how one identifies a citizen someone else registered.
+citizen=$(call 200 POST "$API/citizens/" "$person")
+handle=$(jq -r .handle <<<"$citizen")
+echo "The CPR register names them: $(jq -r .name <<<"$citizen")" >&2
+call 200 POST "$API/citizens/" "$person" >/dev/null   # the same number again: the same answer
+# Looking up by CPR number gives a handle too (the name only with a case one can see).
 call 200 POST "$API/citizens/lookup/" "$(jq -nc --arg cpr "$cpr" '{cpr: $cpr}')" >/dev/null
 
-# 4. Open the case (the caller's unit becomes the lead participant).
-case_id=$(call 201 POST "$API/cases/" "$(jq -nc --argjson c "$citizen_id" \
+# 4. Open the case with the handle (the caller's unit becomes the lead participant).
+case_id=$(call 201 POST "$API/cases/" "$(jq -nc --arg c "$handle" \
     --argjson f "$forum_id" --argjson u "$ssp_unit" \
     '{citizen: $c, forum: $f, lead_unit: $u, track: "15-17"}')" | jq -r .id)
 CASE="$API/cases/$case_id"
@@ -93,4 +98,4 @@ call 200 POST "$API/actions/$action_id/complete/" '{"note": "Besøg aftalt"}' >/
 call 200 GET "$CASE/" >/dev/null
 call 400 GET "$API/cases/?q=Jensen" >/dev/null
 
-echo "OK: case $case_id for citizen $citizen_id" >&2
+echo "OK: case $case_id for $(jq -r .name <<<"$citizen")" >&2

@@ -142,63 +142,37 @@ class CitizenSerializer(serializers.Serializer[Any]):
     whether or not Samraad holds the number (docs/api.md)."""
 
     handle = serializers.CharField(
-        read_only=True,
-        help_text=_(
-            "Opaque: name the citizen with it when you open a case (24 hours, for you only)."
-        ),
+        read_only=True, help_text=_("Opaque: names the citizen when you open a case.")
     )
     name = serializers.CharField(
         read_only=True,
         allow_null=True,
-        help_text=_(
-            "Registering: the name the CPR register gives, for you to confirm. Looking up: "
-            "the name only when you can see a case of the citizen, else null."
-        ),
+        help_text=_("The CPR register's; on a look-up only with a case you can see, else null."),
     )
     birth_date = serializers.DateField(read_only=True)
     masked_cpr = serializers.CharField(read_only=True)
 
 
+def _typed_name() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=_("Only where no CPR register is configured (else ignored)."),
+    )
+
+
 class CitizenCreateSerializer(serializers.Serializer[Any]):
     cpr = CprField()
-    first_name = serializers.CharField(
-        max_length=100,
-        required=False,
-        default="",
-        allow_blank=True,
-        help_text=_("Only where no CPR register is configured (else ignored)."),
-    )
-    last_name = serializers.CharField(
-        max_length=100,
-        required=False,
-        default="",
-        allow_blank=True,
-        help_text=_("Only where no CPR register is configured (else ignored)."),
-    )
-
-
-@extend_schema_field(
-    serializers.CharField(
-        help_text=_("A handle (opaque, 24 hours, for you only): never the citizen's own id.")
-    )
-)
-class CitizenHandleField(serializers.Field):  # type: ignore[type-arg]
-    """The citizen as a handle minted for the caller: a sequential id would tell how long
-    Samraad has known the person."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(source="pk", read_only=True, **kwargs)
-
-    def to_representation(self, value: Any) -> str:
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if not isinstance(user, User):
-            raise RuntimeError("A citizen handle needs the request's user in the context.")
-        return handles.mint(user=user, citizen_id=value)
+    first_name = _typed_name()
+    last_name = _typed_name()
 
 
 class CitizenBriefSerializer(serializers.ModelSerializer[Citizen]):
-    id = CitizenHandleField()
+    # A handle minted for the caller, never the citizen's sequential id (which would tell
+    # how long Samraad has known the person).
+    id = serializers.SerializerMethodField()
     masked_cpr = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
 
@@ -206,6 +180,10 @@ class CitizenBriefSerializer(serializers.ModelSerializer[Citizen]):
         model = Citizen
         fields = ["id", "name", "masked_cpr"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(help_text=_("A handle, for you, for 24 hours.")))
+    def get_id(self, citizen: Citizen) -> str:
+        return handles.mint(user=self.context["request"].user, citizen_id=citizen.pk)
 
 
 # --- Cases --------------------------------------------------------------------------------
@@ -525,10 +503,7 @@ class ConsentCreateSerializer(serializers.Serializer[Any]):
 class CaseCreateSerializer(serializers.Serializer[Any]):
     citizen = serializers.CharField(
         max_length=handles.MAX_LENGTH,
-        help_text=_(
-            "A handle: from registering or looking up the CPR number (POST /citizens/ or "
-            "/citizens/lookup/), or a case's citizen id, within 24 hours and by you."
-        ),
+        help_text=_("A handle from citizens/, citizens/lookup/ or a case of yours."),
     )
     forum = serializers.PrimaryKeyRelatedField(queryset=Forum.objects.all())
     lead_unit = serializers.PrimaryKeyRelatedField(
@@ -545,10 +520,7 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
         required=False,
         allow_null=True,
         default=None,
-        help_text=_(
-            "The citizen's written consent, recorded with the opening; required in a forum "
-            "that rests on consent (Exit)."
-        ),
+        help_text=_("Recorded with the opening; required where the forum rests on consent."),
     )
 
 

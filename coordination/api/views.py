@@ -160,10 +160,8 @@ class CitizenViewSet(ApiViewSet):
         summary="Register a citizen: the CPR register's name and a handle",
         request=s.CitizenCreateSerializer,
         responses={200: s.CitizenSerializer},
-        description="The name is the CPR register's, for you to confirm (where no register "
-        "is configured, the one you send). The same answer whether or not the number is "
-        "known; nothing is stored until a case is opened with the handle. Audited with the "
-        "criterion, never with the number.",
+        description="The same answer whether or not the number is known; nothing is stored "
+        "until a case is opened with the handle. Audited with the criterion, not the number.",
     )
     def create(self, request: Request) -> Response:
         access.require_citizen_register(self.user, "api_citizen_create")
@@ -181,17 +179,15 @@ class CitizenViewSet(ApiViewSet):
         summary="Find a citizen by CPR number: a handle",
         request=s.CprOnlySerializer,
         responses={200: s.CitizenSerializer},
-        description="The name only when you can see a case of the citizen, else null; the "
-        "same answer whether or not the number is known. Audited with the criterion, never "
-        "with the number.",
+        description="The same answer whether or not the number is known (the name only with "
+        "a case you can see). Audited with the criterion, not the number.",
     )
     @action(detail=False, methods=["post"])
     def lookup(self, request: Request) -> Response:
-        access.require_citizen_register(self.user, "api_citizen_lookup")
+        what = "api_citizen_lookup"
+        access.require_citizen_register(self.user, what)
         digits = self.valid(s.CprOnlySerializer, request.data)["cpr"]
-        found = services.citizen_lookup(
-            actor=self.user, cpr_number=digits, view="api_citizen_lookup"
-        )
+        found = services.citizen_lookup(actor=self.user, cpr_number=digits, view=what)
         return Response(s.CitizenSerializer(found).data)
 
 
@@ -256,8 +252,7 @@ class CaseViewSet(ApiViewSet):
         request=s.CaseCreateSerializer,
         responses={201: s.CaseSerializer},
         description="The lead unit (one of the caller's units) becomes the lead participant "
-        "and the caller the coordinator. `citizen` is a handle; in a forum that rests on "
-        "consent, `consent` is recorded in the same transaction (400 on `consent` without).",
+        "and the caller the coordinator. `citizen` is a handle; `consent` is recorded with it.",
     )
     def create(self, request: Request) -> Response:
         access.require_citizen_register(self.user, "api_case_create")
@@ -275,38 +270,29 @@ class CaseViewSet(ApiViewSet):
                 errors["forum"] = [_("You cannot open cases in this forum.")]
             else:
                 errors["lead_unit"] = [_("Choose one of your units that is a member of the forum.")]
+        # Asked whatever consents exist: the answer must not tell whether there is one.
         if consent is None and policy.rests_on_consent(forum.effort_type, forum.consent_required):
-            # Asked of every opening there, whatever consents exist: the answer must not
-            # tell whether the citizen has one (or is known at all).
             errors["consent"] = [
                 _("This forum rests on the citizen's written consent: send it with the case.")
             ]
         if errors:
             raise ValidationError(errors)
-        # The citizen (created now if Samraad did not hold the number), the consent and the
-        # case stand or fall together.
+        opening = {"actor": self.user, "forum": forum, "lead_unit": lead_unit}
+        # The citizen (created now if new to Samraad), consent and case: all or nothing.
         with transaction.atomic():
             citizen = services.citizen_for_opening(actor=self.user, handle=data["citizen"])
-            if consent is not None:
-                try:
-                    services.consent_for_opening(
-                        actor=self.user,
-                        citizen=citizen,
-                        forum=forum,
-                        lead_unit=lead_unit,
-                        **consent,
-                    )
-                except DjangoValidationError as error:
-                    raise ValidationError({"consent": error.messages}) from None
+            try:
+                if consent is not None:
+                    services.consent_for_opening(citizen=citizen, **opening, **consent)
+            except DjangoValidationError as error:
+                raise ValidationError({"consent": error.messages}) from None
             # The new case holds the citizen, forum and coordinator it was opened with: what
             # the serializer reads, without fetching the case again.
             case = services.case_open(
-                actor=self.user,
                 citizen=citizen,
-                forum=forum,
-                lead_unit=lead_unit,
                 track=data["track"],
                 age_override_reason=data["age_override_reason"],
+                **opening,
             )
         body = s.CaseSerializer(case, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)

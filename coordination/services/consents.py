@@ -30,6 +30,10 @@ from coordination.services._common import acting_unit, check_categories
 
 GIVER_REFUSALS = {
     "young": gettext_lazy("A citizen under 15 cannot consent alone: a guardian gives it."),
+    "teen": gettext_lazy(
+        "From 15 the young person's own consent counts: a guardian may sign with them, not "
+        "instead of them."
+    ),
     "adult": gettext_lazy("The citizen is of age: only their own consent counts."),
 }
 
@@ -53,8 +57,12 @@ def _giver_errors(
     if given_by not in Consent.GivenBy.values:
         errors["given_by"] = _("Say who gave the consent.")
     elif given_by not in policy.consent_givers(age):
-        young = age < policy.OWN_CONSENT_FROM_AGE
-        errors["given_by"] = GIVER_REFUSALS["young" if young else "adult"]
+        if age < policy.OWN_CONSENT_FROM_AGE:
+            errors["given_by"] = GIVER_REFUSALS["young"]
+        elif age < policy.GUARDIAN_CONSENT_UNTIL_AGE:
+            errors["given_by"] = GIVER_REFUSALS["teen"]
+        else:
+            errors["given_by"] = GIVER_REFUSALS["adult"]
     if given_by in (Consent.GivenBy.GUARDIAN, Consent.GivenBy.BOTH) and "given_by" not in errors:
         if guardian is not None and guardian.citizen_id != citizen.pk:
             errors["guardian"] = _("That person is not related to this citizen.")

@@ -147,7 +147,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
         purpose="notifications",
         detail={"view": "notifications", "notifications": [note.pk for note, _case in rows]},
     )
-    context = {"rows": rows, "unread": notes.filter(read_at__isnull=True).count()}
+    context = {
+        "rows": rows,
+        "unread": notes.filter(read_at__isnull=True).count(),
+        # An action's title is shared content: shown only to those who received it.
+        "readable_actions": access.readable_ids(
+            user, Action, (note.reminder.action_id for note, _case in rows)
+        ),
+    }
     return render(request, "coordination/actions/notifications.html", context)
 
 

@@ -288,7 +288,7 @@ class CaseWorld:
         return services.consent_register(
             actor=self.lead,
             case=self.case,
-            given_by="guardian",
+            given_by="both",  # a young person (15-17) and a guardian
             guardian_name=f"Mor {self.spec.secret}",
             scope_units=[self.unit(self.spec.others[-1])],
             scope_categories=["general"],

@@ -184,9 +184,7 @@ class World:
         self.forum = Forum.objects.get(name=forum_name)
         self.lead_user = User.objects.get(username=setup["lead"])
         self.lead_unit = Unit.objects.get(name=setup["lead_unit"])
-        self.members = [
-            u for u in self.forum.member_units.order_by("name") if u.name in VIEWERS
-        ]
+        self.members = [u for u in self.forum.member_units.order_by("name") if u.name in VIEWERS]
         self.exit = self.forum.consent_required
         self.consents: list[ConsentModel] = []
         self.content: list[ContentModel] = []
@@ -296,9 +294,7 @@ class World:
             and (not self.exit or author.unit.pk in c.units)
             and c.record.is_active
         ]
-        family = [
-            p.unit.pk for p in self.current() if p.unit.unit_type == "family_services"
-        ]
+        family = [p.unit.pk for p in self.current() if p.unit.unit_type == "family_services"]
         bases = sorted(
             policy.share_bases(
                 self.forum.effort_type,
@@ -436,7 +432,6 @@ class World:
             kind="emergency",
         )
         item = services.meeting_add_case(actor=self.lead_user, meeting=meeting, case=case)
-        share = {k: v for k, v in share.items()}
         return services.agenda_item_record(
             actor=actor,
             item=item,
@@ -450,7 +445,9 @@ class World:
     def finish(self) -> None:
         for consent in self.consents:
             if consent.withdraw:
-                services.consent_withdraw(actor=self.lead_user, case=self.case, consent=consent.record)
+                services.consent_withdraw(
+                    actor=self.lead_user, case=self.case, consent=consent.record
+                )
 
 
 def _build(data: st.DataObject, forum_name: str) -> World:
@@ -496,9 +493,7 @@ def _expected(unit: Unit, world: World) -> set[tuple[str, int]]:
         in_participation = item.category in participation.categories
         notification_ok = item.basis != NOTIFICATION or unit.unit_type in NOTIFIED_UNIT_TYPES
         consent_ok = item.basis not in CONSENT_BASES or (
-            item.consent is not None
-            and not item.consent.withdraw
-            and unit.pk in item.consent.units
+            item.consent is not None and not item.consent.withdraw and unit.pk in item.consent.units
         )
         if addressed and type_allows and in_participation and notification_ok and consent_ok:
             visible.add((item.kind, item.pk))

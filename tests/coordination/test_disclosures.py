@@ -295,6 +295,7 @@ def test_the_anomaly_report_and_the_insight_report_show_the_disclosures(
     anomalies = client.get(url("audit_anomalies"), {"fra": today, "til": today})
     exported = anomalies.context["report"].exports
     assert {e.detail.get("channel") for e in exported} >= {"pdf", "csv"}
+    assert "CSV → Datatilsynet" in anomalies.content.decode()
     # The citizen's next report lists them, with their recipients.
     response = client.post(url("audit_insight"), {"cpr": number})
     printed = response.context["report"].printed
@@ -336,17 +337,16 @@ def test_nothing_leaves_when_the_disclosure_cannot_be_logged(
 ) -> None:
     case, number = kk_citizen
     meeting, cases = discussed
+    client = client_as("ssp.aalborg" if channel == "minutes" else "revisor")
     down = mock.patch.object(
         AuditEvent.objects, "bulk_create", side_effect=DatabaseError("audit table unavailable")
     )
     with down:
         if channel == "minutes":
-            response = client_as("ssp.aalborg").post(
-                url("meeting_minutes_print", meeting.pk), TO_SCHOOL
-            )
+            response = client.post(url("meeting_minutes_print", meeting.pk), TO_SCHOOL)
             shown = cases[0].citizen.last_name
         else:
-            response = _insight(client_as("revisor"), number, channel, TO_CITIZEN)
+            response = _insight(client, number, channel, TO_CITIZEN)
             shown = case.citizen.last_name
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")

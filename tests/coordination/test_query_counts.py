@@ -17,13 +17,13 @@ from accounts.models import Unit, User
 from coordination import cpr, services
 from coordination.models import (
     ALL_CATEGORIES,
-    Recipient,
     Case,
     CaseGroupObjectPermission,
     CaseParticipant,
     Citizen,
     Entry,
     Forum,
+    Recipient,
 )
 
 pytestmark = pytest.mark.django_db

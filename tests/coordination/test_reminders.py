@@ -119,7 +119,7 @@ def test_expiring_consent_reminds_who_recorded_it(case: Case, persona) -> None:
         consent = services.consent_register(
             actor=persona("ssp.aalborg"),
             case=case,
-            given_by="guardian",
+            given_by="both",  # a young person (15-17) and a guardian
             guardian_name="Forælder",
             scope_units=list(Unit.objects.filter(name__in=["SSP Aalborg"])),
             scope_categories=ALL_CATEGORIES,

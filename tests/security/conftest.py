@@ -107,7 +107,7 @@ class CaseWorld:
         return services.consent_register(
             actor=self.lead,
             case=self.case,
-            given_by="guardian",
+            given_by="both",  # a young person (15-17) and a guardian
             guardian_name=f"Mor {SECRET}",
             scope_units=[self.unit("Familiegrupperne")],
             scope_categories=["general"],

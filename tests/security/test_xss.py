@@ -133,7 +133,7 @@ def stored(persona) -> Stored:
     consent = services.consent_register(
         actor=ssp,
         case=case,
-        given_by="guardian",
+        given_by="both",  # a young person (15-17) and a guardian
         guardian_name=PAYLOAD,
         scope_units=[family],
         scope_categories=["general"],
