@@ -100,6 +100,15 @@ class ReadOnlyAdmin(AuditedAdmin):
         return False
 
 
+class SharedContentAdmin(ReadOnlyAdmin):
+    """Shared content (sharing-rules.md 3) in the admin: the sharing metadata only (case,
+    category, basis, author unit, audience, time): never a text, a kind or a result, which
+    are content a system administrator does not receive."""
+
+    list_select_related = ["case"]
+    list_filter = ["category", "legal_basis"]
+
+
 @admin.register(Forum)
 class ForumAdmin(AuditedAdmin):
     list_display = ["name", "effort_type", "municipality", "default_legal_basis"]
@@ -135,18 +144,14 @@ class CaseParticipantAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(ReadOnlyAdmin):
-    list_select_related = ["case"]
-    list_display = ["case", "kind", "result", "occurred_at", "unit"]
-    list_filter = ["kind", "result"]
-    fields = ["case", "kind", "result", "occurred_at", "unit"]
+class ContactAdmin(SharedContentAdmin):
+    list_display = ["case", "category", "legal_basis", "unit", "created_at"]
+    fields = ["case", "category", "legal_basis", "unit", "audience_all", "created_at"]
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdmin):
-    list_select_related = ["case"]
+class EntryAdmin(SharedContentAdmin):
     list_display = ["case", "category", "legal_basis", "author_unit", "created_at"]
-    list_filter = ["category", "legal_basis"]
     fields = ["case", "category", "legal_basis", "author_unit", "audience_all", "created_at"]
 
 
@@ -172,11 +177,9 @@ class EmergencyAccessAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(ReadOnlyAdmin):
-    list_select_related = ["case"]
-    list_display = ["case", "responsible_unit", "due_at", "status"]
-    list_filter = ["status"]
-    fields = ["case", "responsible_unit", "due_at", "status"]
+class ActionAdmin(SharedContentAdmin):
+    list_display = ["case", "category", "legal_basis", "author_unit", "due_at"]
+    fields = ["case", "category", "legal_basis", "author_unit", "audience_all", "due_at"]
 
 
 @admin.register(CaseGroupObjectPermission)
@@ -213,32 +216,25 @@ class MeetingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(ReadOnlyAdmin):
-    list_select_related = ["case"]
-    list_display = ["case", "kind", "status", "made_at"]
-    list_filter = ["kind", "status"]
-    fields = ["case", "kind", "status", "made_at", "answered_at"]
+class OfferAdmin(SharedContentAdmin):
+    list_display = ["case", "category", "legal_basis", "unit", "made_at"]
+    fields = ["case", "category", "legal_basis", "unit", "audience_all", "made_at"]
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReadOnlyAdmin):
-    list_select_related = ["case", "to_unit"]
-    list_display = ["case", "to_unit", "status", "sent_at"]
-    list_filter = ["status"]
-    fields = ["case", "to_unit", "status", "sent_at", "updated_at"]
+class ReferralAdmin(SharedContentAdmin):
+    list_display = ["case", "category", "legal_basis", "from_unit", "sent_at"]
+    fields = ["case", "category", "legal_basis", "from_unit", "audience_all", "sent_at"]
 
 
 @admin.register(Incident)
-class IncidentAdmin(ReadOnlyAdmin):
-    list_select_related = ["case"]
-    list_display = ["case", "kind", "occurred_on", "source_unit"]
-    list_filter = ["kind"]
-    fields = ["case", "kind", "occurred_on", "source_unit", "recorded_at"]
+class IncidentAdmin(SharedContentAdmin):
+    # Not the kind: a forced admission is health information.
+    list_display = ["case", "category", "legal_basis", "author_unit", "recorded_at"]
+    fields = ["case", "category", "legal_basis", "author_unit", "audience_all", "recorded_at"]
 
 
 @admin.register(OutcomeSnapshot)
-class OutcomeSnapshotAdmin(ReadOnlyAdmin):
-    list_select_related = ["case"]
-    list_display = ["case", "milestone", "recorded_at"]
-    list_filter = ["milestone"]
-    fields = ["case", "milestone", "recorded_at"]
+class OutcomeSnapshotAdmin(SharedContentAdmin):
+    list_display = ["case", "category", "legal_basis", "unit", "recorded_at"]
+    fields = ["case", "category", "legal_basis", "unit", "audience_all", "recorded_at"]

@@ -60,6 +60,9 @@ class ForumRule:
     # unit types of which one must take part; until one does, the case is flagged for
     # legal review (sharing-rules.md 2)
     required: frozenset[str] = frozenset()
+    # consent is sought (from the parents, and from the young person from 15): the case
+    # is flagged until there is one, or a recorded decision to go on without it
+    consent_sought: bool = False
 
 
 _SSP_MEMBERS = POLICE | {U.SSP, U.SCHOOL, U.SOCIAL_SERVICES, U.FAMILY_SERVICES, U.KRIMINALFORSORGEN}
@@ -81,6 +84,7 @@ FORUM_RULES: dict[str, ForumRule] = {
         members=POLICE | {U.SSP, U.SOCIAL_SERVICES, U.FAMILY_SERVICES, U.SCHOOL},
         chair=frozenset({U.SSP}),
         required=POLICE,
+        consent_sought=True,
     ),
     E.PSP: ForumRule(
         bases=frozenset({B.RPL115_PSP}),

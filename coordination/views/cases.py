@@ -114,6 +114,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     participations = access.viewing_participations(user, case)
     participants = list(access.participants_for(user, case))
+    consents = list(access.consents_for(user, case))
+    decisions = list(access.consent_decisions_for(user, case))
     context = {
         **work,
         "case": case,
@@ -124,11 +126,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "composition_missing": policy.missing_required(
             case.forum.effort_type, {p.unit.unit_type for p in participants if not p.emergency}
         ),
+        # A § 115 meeting seeks consent; going on without it is a recorded decision.
+        "consent_undecided": policy.FORUM_RULES[case.forum.effort_type].consent_sought
+        and not any(c.is_active for c in consents)
+        and not decisions,
         "entries": entries,
         "contacts": contacts,
         "participants": participants,
-        "consents": list(access.consents_for(user, case)),
-        "consent_decisions": list(access.consent_decisions_for(user, case)),
+        "consents": consents,
+        "consent_decisions": decisions,
         "actions": actions,
         # Emergency access is a personal, time-limited participation: its end is the banner's.
         "emergency": participation if participation and participation.emergency else None,

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from coordination import access, audit, services
+from coordination import access, audit, policy, services
 from coordination.forms.actions import ActionForm
 from coordination.forms.base import apply_service_errors
 from coordination.forms.disclosures import DisclosureForm
@@ -51,14 +51,17 @@ def _record_meeting_read(
     listed: Iterable[Case] = (),
 ) -> None:
     """Audit a meeting page: one event per case (and per nomination) whose item is shown,
-    one per case offered in "add a case", or one about the meeting when nothing is shown."""
+    one per case offered in "add a case", or one about the meeting when nothing is shown.
+    What concerns a citizen carries the purpose the user acts under (prevention, in the
+    forum's effort), as every case access does."""
     detail = {"view": view, "meeting": meeting.pk}
+    acting = policy.access_purpose(meeting.forum.effort_type)
     events = [
         audit.build_event(
             actor=user,
             action=audit.Action.VIEW,
             obj=item.case or item.concern_report,
-            purpose=PURPOSE,
+            purpose=acting,
             detail={**detail, "item": item.pk},
         )
         for item in items
@@ -68,7 +71,7 @@ def _record_meeting_read(
             actor=user,
             action=audit.Action.LIST,
             obj=case,
-            purpose=PURPOSE,
+            purpose=acting,
             detail={**detail, "list": "agenda_candidates"},
         )
         for case in listed

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import Unit, User
 from coordination import services
@@ -288,7 +289,8 @@ class CaseWorld:
         return services.consent_register(
             actor=self.lead,
             case=self.case,
-            given_by="both",  # a young person (15-17) and a guardian
+            # Under 15 a guardian consents; from 15 the young person, with a guardian.
+            given_by="guardian" if self.case.citizen.age_on(timezone.localdate()) < 15 else "both",
             guardian_name=f"Mor {self.spec.secret}",
             scope_units=[self.unit(self.spec.others[-1])],
             scope_categories=["general"],

@@ -177,7 +177,7 @@ def test_regular_meeting_agenda_holds_due_cases_and_nominations(
     assert AuditEvent.objects.filter(
         actor__username="ssp.aalborg",
         action="view",
-        purpose="meeting",
+        purpose="prevention:knock_knock",  # the purpose the user acts under
         case_id=due.pk,
         detail__view="meeting_detail",
     ).exists()

@@ -49,6 +49,8 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Unit, User
@@ -652,6 +654,12 @@ SPECIAL: list[tuple[str, str, str, str]] = [
     # (who decided); Exit rests on consent and cannot go on without it.
     ("ssp.aalborg",    "s115",     "record a decision to go on without consent",         Y),
     ("skole.aalborg",  "s115",     "record a decision to go on without consent",         Y),
+    # A § 115 meeting is chaired by SSP: its cases are led by an SSP unit (sharing-rules.md 2).
+    ("politi.forebyg", "s115",     "open a case led by Forebyggelse Aalborg",            R),
+    ("ssp.aalborg",    "s115",     "open a case led by SSP Aalborg",                     Y),
+    # ... and the police must take part: until it does, the case is flagged for review.
+    ("ssp.aalborg",    "s115",     "a case without the police is flagged for legal review", Y),
+    ("ssp.aalborg",    "s115",     "a case without consent or a decision is flagged",    Y),
     # An informed participant does not write, so it does not decide either.
     ("politi.forebyg", "kk_18_25", "record a decision to go on without consent",         N),
     ("politi.forebyg", "exit_consent", "record a decision to go on without consent",     R),
@@ -927,6 +935,45 @@ def _share_two_consents(actor: User, built: Built) -> str:
     return Y
 
 
+@check("a case without the police is flagged for legal review")
+def _s115_flag(actor: User, built: Built) -> str:
+    case = services.case_open(
+        actor=actor,
+        citizen=new_citizen(actor, 15),
+        forum=built.case.forum,
+        lead_unit=unit("SSP Aalborg"),
+    )
+    client = Client()
+    client.force_login(actor)
+    url = reverse("coordination:case_detail", args=[case.pk])
+    if 'data-testid="composition-flag"' not in client.get(url).content.decode():
+        return "not flagged"
+    services.participant_add(
+        actor=actor,
+        case=case,
+        unit=unit("Forebyggelse Aalborg"),
+        role=PART,
+        legal_basis=B.RPL115_SSP,
+        categories=ALL,
+    )
+    flagged = 'data-testid="composition-flag"' in client.get(url).content.decode()
+    return "still flagged with the police taking part" if flagged else Y
+
+
+@check("a case without consent or a decision is flagged")
+def _s115_consent_flag(actor: User, built: Built) -> str:
+    client = Client()
+    client.force_login(actor)
+    url = reverse("coordination:case_detail", args=[built.case.pk])
+    if 'data-testid="consent-flag"' not in client.get(url).content.decode():
+        return "not flagged"
+    services.consent_decision_record(
+        actor=actor, case=built.case, situation="not_obtainable", reasoning="Akut risiko."
+    )
+    flagged = 'data-testid="consent-flag"' in client.get(url).content.decode()
+    return "still flagged after the decision" if flagged else Y
+
+
 @check("share health on CONSENT")
 def _share_health_on_consent(actor: User, built: Built) -> str:
     share(actor, built, C.HEALTH, B.CONSENT, consent=built.consent)
@@ -1126,6 +1173,8 @@ def _include_then_open(unit_name: str, **options: object) -> Check:
 
 for _name, _check in {
     "open a case for a 30-year-old without a reason": _open(30),
+    "open a case led by Forebyggelse Aalborg": _open(15, lead_unit="Forebyggelse Aalborg"),
+    "open a case led by SSP Aalborg": _open(15, lead_unit="SSP Aalborg"),
     "open a case for a 30-year-old with a reason": _open(30, reason="Storebror i målgruppen"),
     "open a KSP case without recording nr. 3 a/b/c": _open(30),
     "open a KSP case recording nr. 3 c": _open(30, ksp_basis=B.RPL115_KSP_C),

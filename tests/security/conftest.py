@@ -107,7 +107,8 @@ class CaseWorld:
         return services.consent_register(
             actor=self.lead,
             case=self.case,
-            given_by="both",  # a young person (15-17) and a guardian
+            # Under 15 a guardian consents; from 15 the young person, with a guardian.
+            given_by="guardian" if self.case.citizen.age_on(timezone.localdate()) < 15 else "both",
             guardian_name=f"Mor {SECRET}",
             scope_units=[self.unit("Familiegrupperne")],
             scope_categories=["general"],
