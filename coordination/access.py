@@ -26,6 +26,7 @@ from django.db.models import (
     ExpressionWrapper,
     Model,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -562,6 +563,13 @@ def shareable_again(user: User, case: Case, unit: Unit) -> list[SharedContent]:
 def entries_for(user: User, case: Case) -> QuerySet[Entry]:
     """Entries on `case` that `user` may read (the compiled sharing rules)."""
     return content_for(user, case, Entry).select_related("author", "author_unit")
+
+
+def with_recipients(rows: QuerySet[Any]) -> QuerySet[Any]:
+    """Rows of shared content with their recipients and units, in one more query."""
+    return rows.prefetch_related(
+        Prefetch("recipients", queryset=Recipient.objects.select_related("unit"))
+    )
 
 
 def contacts_for(user: User, case: Case) -> ContactQuerySet:
@@ -1163,9 +1171,7 @@ def categories_seen(user: User, case: Case) -> set[str]:
     """The information categories the user receives on a case: what their participations
     take, less what their unit types see only when named (sharing-rules.md 3)."""
     seen: set[str] = set()
-    for participation in (
-        participations_for(user, CaseAction.VIEW).filter(case=case).select_related("unit")
-    ):
+    for participation in viewing_participations(user, case):
         allowed = set(participation.categories)
         by_default = policy.DEFAULT_CATEGORIES.get(participation.unit.unit_type)
         seen |= allowed & set(by_default) if by_default is not None else allowed

@@ -244,6 +244,9 @@ def citizen_for_opening(*, actor: User, handle: str) -> Citizen:
         citizen = access.citizens_for_opening(actor).filter(pk=found.citizen_id).first()
         if citizen is None:
             raise refusal
+        person = cpr_register.lookup(citizen.full_cpr())
+        if person is not None:
+            _update_from_register(actor, citizen, person)
         return citizen
     try:
         return citizen_identify(

@@ -98,7 +98,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     and the case work (stage, offers, referrals, incidents, outcomes, the drawn timeline)."""
     user = request_user(request)
     case = access.get_case(user, pk)
-    entries = list(access.entries_for(user, case).prefetch_related("recipients__unit"))
+    entries = list(access.with_recipients(access.entries_for(user, case)))
     contacts = list(access.contacts_for(user, case).timeline())
     actions = list(access.actions_for(user, case))
     work = case_page_context(user, case, entries=entries, contacts=contacts, actions=actions)
