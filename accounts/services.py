@@ -49,7 +49,7 @@ def membership_add(*, actor: User | None, user: User, unit: Unit, role: str) -> 
     A person who works both in an investigation unit and elsewhere is bound by the purpose
     lock (sharing-rules.md 3): they read no prevention content at all. Such a membership is
     audited with `purpose_lock` and the administrator is warned (`purpose_lock_warning`)."""
-    was_locked = access.is_purpose_locked(user)
+    was_locked = access.is_purpose_locked(user, fresh=True)
     membership, created = Membership.objects.get_or_create(
         user=user, unit=unit, defaults={"role": role}
     )
@@ -60,7 +60,7 @@ def membership_add(*, actor: User | None, user: User, unit: Unit, role: str) -> 
     user.groups.add(unit.group)
     if changed:
         _end_sessions(user)
-    locked = access.is_purpose_locked(user) and (
+    locked = access.is_purpose_locked(user, fresh=True) and (
         was_locked or Membership.objects.filter(user=user).exclude(pk=membership.pk).exists()
     )
     detail = {"change": "membership_add", "user": user.pk, "unit": unit.pk, "role": role}
@@ -73,7 +73,10 @@ def membership_add(*, actor: User | None, user: User, unit: Unit, role: str) -> 
 def purpose_lock_warning(user: User) -> str:
     """The administrator's warning for a person with an investigation membership and
     others ("" when there is nothing to warn about)."""
-    if not access.is_purpose_locked(user) or Membership.objects.filter(user=user).count() < 2:
+    if (
+        not access.is_purpose_locked(user, fresh=True)
+        or Membership.objects.filter(user=user).count() < 2
+    ):
         return ""
     return str(
         _(
@@ -100,6 +103,7 @@ def membership_remove(*, actor: User | None, membership: Membership) -> None:
         },
     )
     membership.delete()
+    access.is_purpose_locked(membership.user, fresh=True)
 
 
 @transaction.atomic

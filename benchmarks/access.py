@@ -11,7 +11,8 @@ demo structure (`seed_demo --force`: units, forums, personas) and then generates
             the guardian grant rows of those participations, computed by
             `services.expected_grants` in batches (never `_grants_sync` per case);
   1,000,000 entries, 10 per case on average, with varied categories and bases; about a tenth
-            addressed to named units (rows in the audience through table).
+            addressed to named units; each with its recipients (`Recipient` rows: the
+            named units, or the units taking part when it was written).
 
 The demo's own cases are backdated into the same three years (they would otherwise fill
 every first page). VACUUM (ANALYZE) and `manage.py verify_grants` close the generation.
@@ -90,6 +91,7 @@ from coordination.models import (  # noqa: E402
     Entry,
     Forum,
     LegalBasis,
+    Recipient,
 )
 
 SEED = 20260301
@@ -228,7 +230,8 @@ class Generator:
         )
         for model in (Citizen, Case, CaseParticipant, CaseGroupObjectPermission, Entry):
             self.first_id[model.__name__] = next_id(model)
-        self.first_id["audience"] = next_id(Entry.audience.through)
+        self.first_id["audience"] = next_id(Recipient)
+        self.entry_type = ContentType.objects.get_for_model(Entry).pk
         for plan in self.forums:
             for unit in plan.members:
                 if unit.pk not in self.worker:
@@ -413,7 +416,7 @@ class Generator:
                 tick()
 
     def entry_rows(
-        self, tick: Callable[[], None], audience: list[tuple[int, int, int]]
+        self, tick: Callable[[], None], audience: list[tuple[Any, ...]]
     ) -> Iterator[tuple[Any, ...]]:
         rng, now = self.rng, self.now
         entry_id, audience_id = self.first_id["Entry"], self.first_id["audience"]
@@ -455,8 +458,22 @@ class Generator:
                     and effort != EffortType.PSP
                 ):
                     basis, deciding = LegalBasis.SUL43_2_2, self.worker[unit.pk].pk
-                for recipient in named:
-                    audience.append((audience_id, entry_id, recipient.pk))
+                # The recipients fixed when it was written (sharing-rules.md 3).
+                receivers = named or [p.unit for p in active if p.unit.pk != unit.pk]
+                for recipient in receivers:
+                    audience.append(
+                        (
+                            audience_id,
+                            self.entry_type,
+                            entry_id,
+                            case.id,
+                            recipient.pk,
+                            "named" if named else "all",
+                            basis,
+                            "",
+                            moment,
+                        )
+                    )
                     audience_id += 1
                 yield (
                     entry_id,
@@ -493,7 +510,7 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
 
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off")
-    audience: list[tuple[int, int, int]] = []
+    audience: list[tuple[Any, ...]] = []
     counts: dict[str, int] = {}
     progress = Progress(
         TextColumn("[bold]{task.description:<26}"),
@@ -608,14 +625,26 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
         )
         counter.flush()
         phases.done("copy entries")
-        task = progress.add_task("entry audience", total=len(audience))
+        task = progress.add_task("entry recipients", total=len(audience))
         counter = _Ticker(progress, task)
         phases.begin()
-        counts["entry audience"] = copy_rows(
-            Entry.audience.through, ["id", "entry", "unit"], _ticking(audience, counter)
+        counts["entry recipients"] = copy_rows(
+            Recipient,
+            [
+                "id",
+                "content_type",
+                "object_id",
+                "case",
+                "unit",
+                "via",
+                "legal_basis",
+                "justification",
+                "shared_at",
+            ],
+            _ticking(audience, counter),
         )
         counter.flush()
-        phases.done("copy entry audience")
+        phases.done("copy entry recipients")
     phases.begin()
     models: list[type[Model]] = [
         Citizen,
@@ -623,7 +652,7 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
         CaseParticipant,
         CaseGroupObjectPermission,
         Entry,
-        Entry.audience.through,
+        Recipient,
     ]
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):

@@ -24,6 +24,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     Model,
     OuterRef,
     Prefetch,
@@ -34,7 +35,6 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as DbCase
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -186,17 +186,31 @@ def _refused(
     )
 
 
-def purpose_locked(user: User) -> Exists:
-    """The user holds a membership of an investigation unit. The purpose lock binds the
-    person, not the unit (sharing-rules.md 3): such a user reads no prevention content
-    through any other membership either. An expression, so that it joins the query it
-    guards instead of costing one of its own."""
-    return Exists(Membership.objects.filter(user=user, unit__unit_type__in=EXCLUDED_UNIT_TYPES))
+def memberships_of(user: User, *, fresh: bool = False) -> list[tuple[int, int, str, str]]:
+    """The user's memberships as (unit, the unit's group, unit type, role): read once per
+    user object (one request; a membership change also ends the user's sessions), or
+    afresh with `fresh`."""
+    if fresh or "_memberships" not in user.__dict__:
+        user.__dict__["_memberships"] = list(
+            Membership.objects.filter(user=user).values_list(
+                "unit_id", "unit__group_id", "unit__unit_type", "role"
+            )
+        )
+    return user.__dict__["_memberships"]  # type: ignore[no-any-return]
 
 
-def is_purpose_locked(user: User) -> bool:
-    """`purpose_locked` as a yes or no (the admin's warning, the membership service)."""
-    return Membership.objects.filter(user=user, unit__unit_type__in=EXCLUDED_UNIT_TYPES).exists()
+def is_purpose_locked(user: User, *, fresh: bool = False) -> bool:
+    """Whether the user holds a membership of an investigation unit. The purpose lock binds
+    the person, not the unit (sharing-rules.md 3): such a user reads no prevention content
+    through any other membership either."""
+    if not _is_active_user(user):
+        return False
+    return any(t in EXCLUDED_UNIT_TYPES for _u, _g, t, _r in memberships_of(user, fresh=fresh))
+
+
+def _prevention_user(user: Any) -> bool:
+    """An active user who may take part in prevention work at all (not purpose-locked)."""
+    return _is_active_user(user) and not is_purpose_locked(user)
 
 
 def _valid_now() -> Q:
@@ -207,7 +221,7 @@ def _valid_now() -> Q:
 def participations_for(user: User, action: CaseAction) -> QuerySet[CaseParticipant]:
     """Active participations through which `user` may perform `action` (an emergency
     participation counts only for the user who took it)."""
-    if not _is_active_user(user):
+    if not _prevention_user(user):
         return CaseParticipant.objects.none()
     participations = (
         CaseParticipant.objects.active()
@@ -217,7 +231,6 @@ def participations_for(user: User, action: CaseAction) -> QuerySet[CaseParticipa
             role__in=PARTICIPANT_ROLES[action],
         )
         .filter(Q(emergency=False) | Q(contact_user=user))
-        .filter(~purpose_locked(user))
         # sharing-rules.md 2, rule 1: only while the unit is a member of the case's forum.
         .filter(
             Exists(
@@ -249,10 +262,9 @@ def may_see_cases(user: User) -> bool:
     """Whether the user has any membership that can see case content at all (cheap guard:
     statistics users, auditors and investigators skip the case filters entirely)."""
     return (
-        _is_active_user(user)
+        _prevention_user(user)
         and Membership.objects.filter(user=user, role__in=MEMBER_ROLES[CaseAction.VIEW])
         .exclude(unit__unit_type__in=EXCLUDED_UNIT_TYPES)
-        .filter(~purpose_locked(user))
         .exists()
     )
 
@@ -277,7 +289,7 @@ def _grant_condition(user: User, action: CaseAction) -> Q:
         participant__unit__memberships__role__in=MEMBER_ROLES[action],
         participant__unit__forums=OuterRef("forum"),
     )
-    condition = (Q(Exists(unit_grants)) | Q(Exists(personal_grants))) & ~Q(purpose_locked(user))
+    condition = Q(Exists(unit_grants)) | Q(Exists(personal_grants))
     if action in WRITE_ACTIONS:
         condition &= ~Q(status=Case.Status.CLOSED)
     return condition
@@ -291,38 +303,53 @@ def cases_for(user: User, action: CaseAction = CaseAction.VIEW) -> CaseQuerySet:
 
 
 def held_actions(user: User, case_pk: int) -> set[str]:
-    """The actions `user` holds on one case, from one query over the same grant rows and
-    membership roles that `_grant_condition` filters lists with (the closed-case rule is
-    applied by the caller, which has the case)."""
-    if not _is_active_user(user):
+    """The actions `user` holds on one case: the grant rows of the case held by the groups of
+    the user's units (or by the user, for emergency access), valid now, through a unit that
+    is a member of the case's forum (sharing-rules.md 2, rule 1) and a membership role that
+    allows the action: the same rules `_grant_condition` filters lists with (the
+    closed-case rule is applied by the caller, which has the case). Two small queries
+    besides the user's memberships, each planned in well under a millisecond."""
+    if not _prevention_user(user):
         return set()
-    unit_rows = (
+    roles: dict[int, set[str]] = {}
+    unit_of_group: dict[int, int] = {}
+    for unit_id, group_id, unit_type, role in memberships_of(user):
+        if unit_type not in EXCLUDED_UNIT_TYPES:
+            roles.setdefault(unit_id, set()).add(role)
+            unit_of_group[group_id] = unit_id
+    if not roles:
+        return set()
+    grants = (
         CaseGroupObjectPermission.objects.filter(
-            _valid_now(),
-            content_object_id=case_pk,
-            group__unit__memberships__user=user,
-            group__unit__forums__cases=case_pk,  # sharing-rules.md 2, rule 1
+            _valid_now(), content_object_id=case_pk, group_id__in=list(unit_of_group)
         )
-        .exclude(group__unit__unit_type__in=EXCLUDED_UNIT_TYPES)
-        .filter(~purpose_locked(user))
-        .values_list("permission__codename", "group__unit__memberships__role")
+        .annotate(unit=F("group__unit"))
+        .values_list("permission__codename", "unit")
+        .order_by()
+        .union(
+            CaseUserObjectPermission.objects.filter(
+                _valid_now(), content_object_id=case_pk, user=user
+            )
+            .annotate(unit=F("participant__unit"))
+            .values_list("permission__codename", "unit")
+            .order_by()
+        )
     )
-    personal_rows = (
-        CaseUserObjectPermission.objects.filter(
-            _valid_now(),
-            content_object_id=case_pk,
-            user=user,
-            participant__unit__memberships__user=user,
-            participant__unit__forums__cases=case_pk,
-        )
-        .filter(~purpose_locked(user))
-        .values_list("permission__codename", "participant__unit__memberships__role")
+    held = list(grants)
+    if not held:
+        return set()
+    in_forum = set(
+        Forum.member_units.through.objects.filter(
+            forum__cases=case_pk, unit__in=[unit for _codename, unit in held]
+        ).values_list("unit_id", flat=True)
     )
     actions = {a.value: a for a in CaseAction}
     return {
         codename
-        for codename, role in unit_rows.union(personal_rows)
-        if codename in actions and role in MEMBER_ROLES[actions[codename]]
+        for codename, unit in held
+        if codename in actions
+        and unit in in_forum
+        and roles.get(unit, set()) & MEMBER_ROLES[actions[codename]]
     }
 
 
@@ -405,17 +432,18 @@ def _recipient_rows(model: type[SharedContent], unit: Unit) -> QuerySet[Recipien
     return Recipient.objects.filter(content_type=content_type, object_id=OuterRef("pk"), unit=unit)
 
 
-def _content_rule(
-    unit: Unit, categories: Iterable[str], model: type[SharedContent], *, emergency: bool = False
+def _rule(
+    unit: Unit,
+    categories: Iterable[str],
+    model: type[SharedContent],
+    *,
+    reached: Q,
+    named: Q,
+    consent_ok: Q,
 ) -> Q:
-    """The sharing rules compiled for one reading unit (with the categories its
-    participation receives): which rows of `model` it may read. Emergency access reads what
-    was shared with all participants (and what named the unit), since it is by definition
-    not among the recipients of earlier content: it is time-limited, logged and reviewed."""
-    now = timezone.now()
-    rows = _recipient_rows(model, unit)
-    named = Q(Exists(rows.exclude(via=Recipient.Via.ALL)))
-    reached = (Q(audience_all=True) | named) if emergency else Q(Exists(rows))
+    """The sharing rules for one reading unit (with the categories its participation
+    receives), given how the unit's receipts are expressed (`reached`: it received the row,
+    `named`: it was named) and which consents cover it (`consent_ok`)."""
     # sharing-rules.md 3: some unit types see some categories only when they were named.
     by_default = policy.DEFAULT_CATEGORIES.get(unit.unit_type)
     category_rule = Q() if by_default is None else Q(category__in=by_default) | named
@@ -428,6 +456,22 @@ def _content_rule(
         else ~Q(legal_basis=LegalBasis.UNDERRETNING)
     )
     # Consent-based content: only while the consent is active and covers this unit.
+    consent_rule = ~Q(legal_basis__in=policy.CONSENT_BASES) | consent_ok
+    written = Q(**{model.AUTHOR_UNIT_FIELD: unit})
+    return written | (reached & category_rule & received & notification & consent_rule)
+
+
+def _content_rule(
+    unit: Unit, categories: Iterable[str], model: type[SharedContent], *, emergency: bool = False
+) -> Q:
+    """The rule for rows of any case, in SQL: the unit's receipts and the consents covering
+    it as subqueries (writes checking who receives new content; lists across cases).
+    Emergency access reads what was shared with all participants (and what named the
+    unit), since it is by definition not among the recipients of earlier content: it is
+    time-limited, logged and reviewed."""
+    now = timezone.now()
+    rows = _recipient_rows(model, unit)
+    named = Q(Exists(rows.exclude(via=Recipient.Via.ALL)))
     consent_ok = (
         Q(consent__isnull=False)
         & Q(consent__withdrawn_at__isnull=True)
@@ -439,15 +483,65 @@ def _content_rule(
             )
         )
     )
-    consent_rule = ~Q(legal_basis__in=policy.CONSENT_BASES) | consent_ok
-    written = Q(**{model.AUTHOR_UNIT_FIELD: unit})
-    return written | (reached & category_rule & received & notification & consent_rule)
+    return _rule(
+        unit,
+        categories,
+        model,
+        reached=(Q(audience_all=True) | named) if emergency else Q(Exists(rows)),
+        named=named,
+        consent_ok=consent_ok,
+    )
 
 
-def _content_visible_to(participation: CaseParticipant, model: type[SharedContent]) -> Q:
-    """The rule for one participation (a unit on one case)."""
-    return _content_rule(
-        participation.unit, participation.categories, model, emergency=participation.emergency
+def _receipts(user: User, case: Case) -> dict[int, dict[int, dict[int, str]]]:
+    """What the user's units received on `case`: unit -> content type -> object id -> how
+    (all, named, later). One query per case object, like the participations."""
+    cache: dict[int, Any] = case.__dict__.setdefault("_receipts", {})
+    key = getattr(user, "pk", None) or 0
+    if key not in cache:
+        units = [p.unit_id for p in viewing_participations(user, case)]
+        found: dict[int, dict[int, dict[int, str]]] = {}
+        for unit_id, content_type, object_id, via in Recipient.objects.filter(
+            case=case, unit__in=units
+        ).values_list("unit_id", "content_type_id", "object_id", "via"):
+            found.setdefault(unit_id, {}).setdefault(content_type, {})[object_id] = via
+        cache[key] = found
+    return cache[key]  # type: ignore[no-any-return]
+
+
+def _covering(case: Case) -> dict[int, list[int]]:
+    """The citizen's consents to the case's forum that are active now, per unit they cover.
+    One query per case object."""
+    if "_covering" not in case.__dict__:
+        covering: dict[int, list[int]] = {}
+        for consent_id, unit_id in (
+            Consent.objects.active()
+            .filter(citizen=case.citizen_id, forum=case.forum_id)
+            .values_list("pk", "scope_units")
+        ):
+            if unit_id is not None:
+                covering.setdefault(unit_id, []).append(consent_id)
+        case.__dict__["_covering"] = covering
+    return case.__dict__["_covering"]  # type: ignore[no-any-return]
+
+
+def _content_visible_to(
+    user: User, case: Case, participation: CaseParticipant, model: type[SharedContent]
+) -> Q:
+    """The rule for one participation on one case, with the unit's receipts and covering
+    consents read once for the page (plain id lists in the query, no subqueries)."""
+    unit = participation.unit
+    content_type = ContentType.objects.get_for_model(model).pk
+    got = _receipts(user, case).get(unit.pk, {}).get(content_type, {})
+    named = Q(pk__in=[pk for pk, via in got.items() if via != Recipient.Via.ALL])
+    reached = (Q(audience_all=True) | named) if participation.emergency else Q(pk__in=list(got))
+    return _rule(
+        unit,
+        participation.categories,
+        model,
+        reached=reached,
+        named=named,
+        consent_ok=Q(consent__in=_covering(case).get(unit.pk, [])),
     )
 
 
@@ -455,7 +549,8 @@ def viewing_participations(user: User, case: Case) -> list[CaseParticipant]:
     """The user's current participations on `case` (those that may view it), with their
     units: asked once per case object, so that a page reading several kinds of content
     costs one query for them. A case object lives for one request (get_case reads it
-    afresh each time); changing its participants clears the cache (grants_sync)."""
+    afresh each time); changing its participants or its content's recipients clears the
+    cache (`forget_participations`)."""
     cache: dict[int, list[CaseParticipant]] = case.__dict__.setdefault("_participations", {})
     key = getattr(user, "pk", None) or 0
     if key not in cache:
@@ -466,8 +561,10 @@ def viewing_participations(user: User, case: Case) -> list[CaseParticipant]:
 
 
 def forget_participations(case: Case) -> None:
-    """Drop the participations cached on `case` (after its participants changed)."""
-    case.__dict__.pop("_participations", None)
+    """Drop what is cached on `case` (after its participants, consents or recipients
+    changed within the same request)."""
+    for name in ("_participations", "_receipts", "_covering"):
+        case.__dict__.pop(name, None)
 
 
 def content_condition(user: User, case: Case, model: type[SharedContent]) -> Q:
@@ -476,29 +573,13 @@ def content_condition(user: User, case: Case, model: type[SharedContent]) -> Q:
     statistics users, auditors, outsiders) get a condition nothing meets."""
     condition = Q(pk__in=[])
     for participation in viewing_participations(user, case):
-        condition |= _content_visible_to(participation, model)
+        condition |= _content_visible_to(user, case, participation, model)
     return condition
 
 
 def content_for(user: User, case: Case, model: type[SharedContent]) -> QuerySet[Any]:
     """The rows of `model` on `case` the user may read: the only way case content is read."""
     return rows_of(model).filter(case=case).filter(content_condition(user, case, model))
-
-
-def content_visible_to_unit(
-    participation: CaseParticipant, model: type[SharedContent], pks: Iterable[int]
-) -> set[int]:
-    """Which of the rows `pks` of `model` the unit of `participation` may read (minutes sent
-    to a unit carry only what it received; recipients are checked against the same rule)."""
-    ids = list(pks)
-    if not ids:
-        return set()
-    return set(
-        rows_of(model)
-        .filter(pk__in=ids, case=participation.case_id)
-        .filter(_content_visible_to(participation, model))
-        .values_list("pk", flat=True)
-    )
 
 
 def readable_by(
@@ -526,11 +607,16 @@ def _across_cases(user: User, model: type[SharedContent], cases: Any) -> Q:
     for participation in (
         participations_for(user, CaseAction.VIEW).filter(case__in=cases).select_related("unit")
     ):
-        condition |= Q(case=participation.case_id) & _content_visible_to(participation, model)
+        condition |= Q(case=participation.case_id) & _content_rule(
+            participation.unit,
+            participation.categories,
+            model,
+            emergency=participation.emergency,
+        )
     return condition
 
 
-def readable_ids(user: User, model: type[SharedContent], pks: Iterable[int]) -> set[int]:
+def readable_ids(user: User, model: type[SharedContent], pks: Iterable[int | None]) -> set[int]:
     """Which of the rows `pks` of `model` (on any cases) the user may read: two queries,
     whatever their number (a notifications page, a meeting's decisions)."""
     ids = sorted({pk for pk in pks if pk})
@@ -580,24 +666,27 @@ def contacts_for(user: User, case: Case) -> ContactQuerySet:
 def unreceived_count(user: User, case: Case) -> int:
     """How much earlier content, shared with all participants before the user's unit took
     part, the unit has not received: shown (as a number only) so that the newcomer knows
-    to ask for it. One query, whatever the number of kinds of content."""
+    to ask for it. At most one query, whatever the number of kinds of content."""
     participations = [p for p in viewing_participations(user, case) if not p.emergency]
     if not participations:
         return 0
-    subqueries: dict[str, Any] = {}
+    # A unit that took part from the opening missed nothing.
+    participations = [p for p in participations if p.valid_from > case.opened_at]
+    if not participations:
+        return 0
+    receipts = _receipts(user, case)
+    parts: list[QuerySet[Any]] = []
     for model in SHARED_CONTENT:
-        kept = Q()
+        content_type = ContentType.objects.get_for_model(model).pk
+        kept = Q(case=case, audience_all=True)
         for participation in participations:
-            received = Exists(_recipient_rows(model, participation.unit))
-            kept &= ~Q(**{model.AUTHOR_UNIT_FIELD: participation.unit}) & ~Q(received)
+            got = receipts.get(participation.unit_id, {}).get(content_type, {})
+            kept &= ~Q(**{model.AUTHOR_UNIT_FIELD: participation.unit_id})
+            kept &= ~Q(pk__in=list(got))
             kept &= Q(**{f"{model.SHARED_AT_FIELD}__lt": participation.valid_from})
-        rows = rows_of(model).filter(case=OuterRef("pk"), audience_all=True).filter(kept)
-        subqueries[str(model._meta.model_name)] = Subquery(
-            rows.order_by().values("case").annotate(n=Count("pk")).values("n")[:1]
-        )
-    counted: dict[str, Any] = {name: Coalesce(sub, 0) for name, sub in subqueries.items()}
-    counts = Case.objects.filter(pk=case.pk).annotate(**counted).values(*subqueries).first()
-    return sum((counts or {}).values())
+        parts.append(rows_of(model).filter(kept).order_by().values_list("pk"))
+    first, *rest = parts
+    return len(first.union(*rest, all=True))
 
 
 def participants_for(user: User, case: Case) -> QuerySet[CaseParticipant]:
@@ -647,15 +736,14 @@ def consent_decisions_for(user: User, case: Case) -> QuerySet[ConsentDecision]:
 
 def forums_for(user: User) -> QuerySet[Forum]:
     """Forums the user's units are members of (choices for filtering "Mine sager")."""
-    if not _is_active_user(user):
+    if not _prevention_user(user):
         return Forum.objects.none()
     return Forum.objects.filter(
         Exists(
             Membership.objects.filter(
                 unit__forums=OuterRef("pk"), user=user, role__in=MEMBER_ROLES[CaseAction.VIEW]
             ).exclude(unit__unit_type__in=EXCLUDED_UNIT_TYPES)
-        ),
-        ~purpose_locked(user),
+        )
     )
 
 
@@ -668,11 +756,10 @@ def forums_for_opening(user: User) -> QuerySet[Forum]:
 
 def units_for_opening(user: User, forum: Forum | None = None) -> QuerySet[Unit]:
     """Units of `user` that may lead a new case (in `forum`, when given)."""
-    if not _is_active_user(user):
+    if not _prevention_user(user):
         return Unit.objects.none()
     units = Unit.objects.filter(
-        Exists(Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=OPEN_CASE_ROLES)),
-        ~purpose_locked(user),
+        Exists(Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=OPEN_CASE_ROLES))
     ).exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
     if forum is not None:
         units = units.filter(forums=forum)
@@ -694,7 +781,7 @@ def emergency_units(user: User, case: Case) -> QuerySet[Unit]:
     """Units through which `user` may take emergency access to `case`: a unit of theirs that
     is a member of the case's forum, where they have an emergency role, while the case is
     open and they cannot already see it."""
-    if not _is_active_user(user) or case.status == Case.Status.CLOSED:
+    if not _prevention_user(user) or case.status == Case.Status.CLOSED:
         return Unit.objects.none()
     if cases_for(user).filter(pk=case.pk).exists():
         return Unit.objects.none()
@@ -703,8 +790,7 @@ def emergency_units(user: User, case: Case) -> QuerySet[Unit]:
         .filter(
             Exists(
                 Membership.objects.filter(unit=OuterRef("pk"), user=user, role__in=EMERGENCY_ROLES)
-            ),
-            ~purpose_locked(user),
+            )
         )
         .exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
     )
@@ -1002,14 +1088,13 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 def intake_units(user: User) -> list[Unit]:
     """The user's units through which they take part in forums' intake (memberships that
     may view case content; never investigation, never a purpose-locked person)."""
-    if not _is_active_user(user):
+    if not _prevention_user(user):
         return []
     return list(
         Unit.objects.filter(
             memberships__user=user, memberships__role__in=MEMBER_ROLES[CaseAction.VIEW]
         )
         .exclude(unit_type__in=EXCLUDED_UNIT_TYPES)
-        .filter(~purpose_locked(user))
         .distinct()
     )
 

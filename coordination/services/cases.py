@@ -105,6 +105,7 @@ def case_open(
     lead = CaseParticipant(
         case=case,
         unit=lead_unit,
+        valid_from=case.opened_at,  # the lead takes part from the opening
         contact_user=actor,
         role=CaseParticipant.Role.LEAD,
         legal_basis=ksp_basis or forum.default_legal_basis,

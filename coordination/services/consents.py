@@ -139,6 +139,8 @@ def consent_record(
         raise ValidationError(errors)
     consent.save()
     consent.scope_units.set(units)
+    if case is not None:
+        access.forget_participations(case)
     audit.write_event(
         actor=actor,
         action=audit.Action.CREATE,
@@ -237,6 +239,7 @@ def consent_withdraw(*, actor: User, case: Case, consent: Consent) -> Consent:
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_by = actor
         consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        access.forget_participations(case)  # what rests on it is hidden from now on
         told = reminders.consent_withdrawn(consent=consent)
     audit.write_event(
         actor=actor,

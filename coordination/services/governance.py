@@ -282,6 +282,8 @@ def _record(
         for unit, _categories in readers
     ]
     Recipient.objects.bulk_create(rows)
+    if case is not None:
+        access.forget_participations(case)
     readable = access.readable_by(obj, readers)
     dropped = [unit.pk for unit, _categories in readers if not readable.get(unit.pk)]
     if dropped:
@@ -368,6 +370,7 @@ def content_share_again(
                 {"items": _("%(unit)s may not receive this.") % {"unit": unit.name}}
             )
         shared += 1
+        access.forget_participations(case)
         audit.write_event(
             actor=actor,
             action=audit.Action.DISCLOSE,
