@@ -978,10 +978,11 @@ def citizens_for_opening(user: User) -> QuerySet[Citizen]:
 
 
 def may_audit(user: User) -> bool:
-    """Whether `user` currently holds an auditor membership."""
+    """Whether `user` currently holds an auditor membership (from the memberships read once
+    per request)."""
     if not _is_active_user(user):
         return False
-    return Membership.objects.filter(user=user, role__in=AUDIT_ROLES).exists()
+    return any(role in AUDIT_ROLES for _u, _g, _t, role in memberships_of(user))
 
 
 def require_auditor(user: User, what: str) -> None:

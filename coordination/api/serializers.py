@@ -450,14 +450,14 @@ class ConsentSerializer(serializers.ModelSerializer[Consent]):
     scope_categories = serializers.ListField(
         child=serializers.ChoiceField(choices=Category.choices)
     )
-    citizen = serializers.PrimaryKeyRelatedField(read_only=True)
     active = serializers.BooleanField(source="is_active", read_only=True)
 
     class Meta:
         model = Consent
+        # No citizen id: a sequential id tells how long Samraad has known the person (the
+        # consent is listed under its case, which names the citizen by a handle).
         fields = [
             "id",
-            "citizen",
             "given_by",
             "guardian_name",
             "scope_units",

@@ -400,18 +400,14 @@ class EntryViewSet(CaseContentViewSet):
     kind = "entries"
 
     def rows(self, case: Case) -> QuerySet[Entry]:
-        return access.entries_for(self.user, case).prefetch_related("recipients__unit")
+        return access.with_recipients(access.entries_for(self.user, case))
 
     def categories(self, rows: Iterable[Entry]) -> list[str]:
         return [row.category for row in rows]
 
     def write(self, case: Case, data: dict[str, Any]) -> Entry:
         entry = services.entry_share(actor=self.user, case=case, **data)
-        return (
-            access.entries_for(self.user, case)
-            .prefetch_related("recipients__unit")
-            .get(pk=entry.pk)
-        )
+        return access.with_recipients(access.entries_for(self.user, case)).get(pk=entry.pk)
 
 
 @_content_schema(
@@ -429,7 +425,7 @@ class ContactViewSet(CaseContentViewSet):
     service = staticmethod(services.contact_log)
 
     def rows(self, case: Case) -> QuerySet[Any]:
-        return access.contacts_for(self.user, case).prefetch_related("recipients__unit")
+        return access.with_recipients(access.contacts_for(self.user, case))
 
 
 @_content_schema(
@@ -451,9 +447,7 @@ class CaseActionViewSet(CaseContentViewSet):
     service = staticmethod(services.action_create)
 
     def rows(self, case: Case) -> QuerySet[Any]:
-        return access.actions_for(self.user, case, finished=True).prefetch_related(
-            "recipients__unit"
-        )
+        return access.with_recipients(access.actions_for(self.user, case, finished=True))
 
 
 @_content_schema(
