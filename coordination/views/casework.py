@@ -156,6 +156,8 @@ def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
 # The timeline's drawing: a viewBox 1000 wide, a label column, one lane per kind of event.
 TL_WIDTH, TL_LEFT, TL_RIGHT = 1000, 170, 980
 TL_LANE, TL_TOP, TL_AXIS = 26, 14, 40
+# Two date labels ("Oprettet 01-02-2026", about 130 units each) side by side; a second line.
+TL_TICK_LABEL, TL_TICK_LINE = 280, 22
 
 KIND_LABELS: dict[str, Any] = {
     "contact": gettext_lazy("Contacts"),
@@ -263,20 +265,27 @@ def _timeline(case: Case, events: list[TimelineEvent]) -> dict[str, Any]:
     for event in events:
         event.x, event.y = x_of(event.when), float(lane_y[event.kind])
     axis_y = TL_TOP + len(lanes) * TL_LANE + 6
+    opened_x, end_mark_x = x_of(case.opened_at), x_of(end_mark)
+    # The two date labels stay inside the drawing and apart: the opening's label runs right
+    # of its mark unless it would run into the end label (or off the edge); then it goes on
+    # a line of its own below, ending at its mark (TL_LEFT leaves room for it).
+    opened_below = end_mark_x - opened_x < TL_TICK_LABEL
     return {
         "events": events,
         "lanes": lanes,
         "width": TL_WIDTH,
-        "height": axis_y + TL_AXIS,
+        "height": axis_y + TL_AXIS + (TL_TICK_LINE if opened_below else 0),
         "left": TL_LEFT,
         "right": TL_RIGHT,
         "axis_y": axis_y,
         "label_y": axis_y + 26,
         "start": start,
         "end": end,
-        "opened_x": x_of(case.opened_at),
+        "opened_x": opened_x,
+        "opened_anchor": "end" if opened_below else "start",
+        "opened_label_y": axis_y + 26 + (TL_TICK_LINE if opened_below else 0),
         "end_mark": end_mark,
-        "end_mark_x": x_of(end_mark),
+        "end_mark_x": end_mark_x,
         "closed": case.closed_at is not None,
     }
 

@@ -169,6 +169,22 @@ def test_knock_visits_as_a_pair_and_a_parent_contact_on_the_15_17_track(kk15: Ca
     assert 'data-testid="case-timeline-list"' in body
 
 
+@pytest.mark.parametrize(
+    ("opened_days_ago", "anchor", "below"), [(0, "end", True), (400, "start", False)]
+)
+def test_the_timeline_date_labels_stay_inside_and_apart(opened_days_ago, anchor, below) -> None:
+    """A case opened today has its two marks together: the opening's label goes on a line of
+    its own, ending at its mark, instead of running off the drawing (it did on a phone)."""
+    from coordination.views.casework import TL_LEFT, TL_RIGHT, _timeline
+
+    now = timezone.now()
+    case = Case(opened_at=now - dt.timedelta(days=opened_days_ago), closed_at=None)
+    tl = _timeline(case, [])
+    assert (tl["opened_anchor"], tl["opened_label_y"] > tl["label_y"]) == (anchor, below)
+    assert TL_LEFT <= tl["opened_x"] <= tl["end_mark_x"] <= TL_RIGHT
+    assert tl["opened_label_y"] < tl["height"]
+
+
 # --- Offers ---------------------------------------------------------------------------------
 
 
