@@ -131,10 +131,11 @@ def measure(
     name: str, call: Callable[[], object], rounds: int, warmup: int, console: Console
 ) -> dict[str, Any]:
     """Time `call` (after `warmup` untimed calls): median, p95, min and max in ms, the
-    number of SQL queries one call makes, and the rows it returned when it returns a list."""
-    result, queries = count_queries(call)
+    number of SQL queries one warm call makes (caches such as the content types filled, as
+    in a running server), and the rows it returned when it returns a list."""
     for _ in range(warmup):
         call()
+    result, queries = count_queries(call)
     timings = []
     progress = Progress(
         TextColumn(f"[bold]{name:<44}"),
