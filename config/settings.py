@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -354,6 +355,30 @@ if min(REMINDER_DUE_SOON_HOURS, REMINDER_OVERDUE_AFTER_HOURS, REMINDER_ESCALATE_
 # Links in e-mails point here (e-mails carry a case reference and a link, nothing more).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# --- Retention (sharing-rules.md 6; coordination/lifecycle.py, services/retention.py) -------
+
+# An open case is reviewed this often (a forum may set its own).
+RETENTION_REVIEW_MONTHS = env.int("RETENTION_REVIEW_MONTHS", default=6)
+# A closed case is deleted this long after closing (a forum may set its own).
+RETENTION_CLOSED_MONTHS = env.int("RETENTION_CLOSED_MONTHS", default=12)
+# A concern report screened out, or never opened into a case, is deleted after this long.
+RETENTION_CONCERN_MONTHS = env.int("RETENTION_CONCERN_MONTHS", default=6)
+# A case whose citizen left the band or track without a decision closes after these days.
+RETENTION_AGED_OUT_CLOSE_DAYS = env.int("RETENTION_AGED_OUT_CLOSE_DAYS", default=30)
+# A citizen with nothing left (no case, concern or consent) is deleted once registered
+# this long ago (a registration is kept a while for the case it was made for).
+RETENTION_CITIZEN_GRACE_DAYS = env.int("RETENTION_CITIZEN_GRACE_DAYS", default=30)
+# The retention run deletes this many cases (or concerns, or citizens) per transaction.
+RETENTION_CHUNK_SIZE = env.int("RETENTION_CHUNK_SIZE", default=200)
+# An overdue review reminds the lead on the day after; after this many days, the forum's
+# coordinating unit.
+REMINDER_REVIEW_ESCALATE_DAYS = env.int("REMINDER_REVIEW_ESCALATE_DAYS", default=14)
+if min(RETENTION_REVIEW_MONTHS, RETENTION_CHUNK_SIZE, REMINDER_REVIEW_ESCALATE_DAYS) < 1 or min(
+    RETENTION_CLOSED_MONTHS, RETENTION_CONCERN_MONTHS, RETENTION_AGED_OUT_CLOSE_DAYS,
+    RETENTION_CITIZEN_GRACE_DAYS,
+) < 0:  # fmt: skip
+    raise ImproperlyConfigured("The RETENTION_* periods must not be negative (reviews: >= 1).")
+
 # --- E-mail ---------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
@@ -396,6 +421,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-audit": {"task": "coordination.tasks.purge_audit", "schedule": 24 * 60 * 60.0},
     "scan-reminders": {"task": "coordination.tasks.scan_reminders", "schedule": 60.0},
     "send-digests": {"task": "coordination.tasks.send_digests", "schedule": 24 * 60 * 60.0},
+    "apply-retention": {
+        "task": "coordination.tasks.apply_retention",
+        "schedule": crontab(hour=2, minute=30),  # at night: the run deletes in chunks
+    },
 }
 
 # --- Demo -----------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from coordination.models import (
     Case,
     CaseGroupObjectPermission,
     CaseParticipant,
+    CaseReview,
     CaseUserObjectPermission,
     Citizen,
     ConcernReport,
@@ -61,6 +62,7 @@ from coordination.models import (
     Forum,
     Incident,
     LegalBasis,
+    LegalHold,
     Meeting,
     Notification,
     Offer,
@@ -933,6 +935,78 @@ def get_consent(user: User, pk: int, action: CaseAction = CaseAction.VIEW) -> tu
         _refused(user, "coordination.consent", pk)
         raise Http404
     return consent, get_case(user, case_pk, action)
+
+
+# --- The life of a case: reviews, handover decisions, legal holds -------------------------
+
+# Who may put a case on hold, besides administrators: the coordinators of a unit taking part.
+HOLD_ROLES = frozenset({_R.COORDINATOR})
+
+
+def is_administrator(user: User) -> bool:
+    """A system administrator: a superuser or an administrator membership."""
+    if not _is_active_user(user):
+        return False
+    return user.is_superuser or any(r == _R.ADMIN for _u, _g, _t, r in memberships_of(user))
+
+
+def leads_case(user: User, case: Case) -> bool:
+    """Whether the user acts for the case's lead unit: the lead's own free text (why closed,
+    why kept past the band, why still necessary) is read by the lead unit only."""
+    return any(
+        p.role == CaseParticipant.Role.LEAD and not p.emergency
+        for p in viewing_participations(user, case)
+    )
+
+
+def may_hold(user: User, case: Case) -> bool:
+    """Whether the user may put the case on hold or lift a hold: an administrator, or a
+    coordinator of a unit taking part in it (not through emergency access)."""
+    if is_administrator(user):
+        return True
+    coordinating = {u for u, _g, _t, r in memberships_of(user) if r in HOLD_ROLES}
+    return any(
+        p.unit_id in coordinating and not p.emergency for p in viewing_participations(user, case)
+    )
+
+
+def require_hold(user: User, case: Case) -> None:
+    """Refuse (403, audited) anyone who may not place or lift a hold on the case."""
+    if not may_hold(user, case):
+        _refused(user, obj=case, action=audit.Action.CHANGE, refused="legal_hold")
+        raise PermissionDenied
+
+
+def legal_holds_for(user: User, case: Case) -> list[LegalHold]:
+    """The case's holds, newest first. Every participant sees that the case is held and
+    until when; the reason only those who may hold it and the lead unit (`reason_visible`)."""
+    holds = list(LegalHold.objects.filter(case=case).select_related("placed_by"))
+    visible = may_hold(user, case) or leads_case(user, case)
+    today = timezone.localdate()
+    for hold in holds:
+        hold.reason_visible = visible  # type: ignore[attr-defined]
+        hold.in_force = hold.is_active_on(today)  # type: ignore[attr-defined]
+    return holds
+
+
+def get_legal_hold(user: User, case: Case, pk: int) -> LegalHold:
+    """A hold on `case` (404 if not of that case), for someone who may hold it (403)."""
+    hold = LegalHold.objects.filter(case=case, pk=pk).first() if _is_id(pk) else None
+    if hold is None:
+        _refused(user, "coordination.legalhold", pk, case_id=case.pk)
+        raise Http404
+    require_hold(user, case)
+    return hold
+
+
+def reviews_for(user: User, case: Case) -> list[CaseReview]:
+    """The case's reviews and handover decisions, newest first: the decision and the date
+    for every participant, the reason for the lead unit only (`reason_visible`)."""
+    reviews = list(CaseReview.objects.filter(case=case).select_related("unit", "transferred_to"))
+    lead = leads_case(user, case)
+    for review in reviews:
+        review.reason_visible = lead  # type: ignore[attr-defined]
+    return reviews
 
 
 # --- Citizens ---------------------------------------------------------------------------

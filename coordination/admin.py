@@ -4,10 +4,14 @@ through the services, which check access and write the audit log."""
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from coordination import audit
+from coordination import audit, services
 from coordination.models import (
     Action,
     Case,
@@ -23,6 +27,7 @@ from coordination.models import (
     Entry,
     Forum,
     Incident,
+    LegalHold,
     Meeting,
     Offer,
     OutcomeSnapshot,
@@ -111,7 +116,14 @@ class SharedContentAdmin(ReadOnlyAdmin):
 
 @admin.register(Forum)
 class ForumAdmin(AuditedAdmin):
-    list_display = ["name", "effort_type", "municipality", "default_legal_basis"]
+    list_display = [
+        "name",
+        "effort_type",
+        "municipality",
+        "default_legal_basis",
+        "review_months",
+        "retention_months",
+    ]
     list_filter = ["effort_type"]
     search_fields = ["name", "municipality"]
     filter_horizontal = ["member_units"]
@@ -131,9 +143,70 @@ class RelatedPersonAdmin(ReadOnlyAdmin):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "forum", "status", "opened_at", "closed_at"]
+    list_display = ["reference", "forum", "status", "opened_at", "closed_at", "next_review_at"]
     list_filter = ["status", "forum__effort_type", "forum"]
-    fields = ["forum", "status", "stage", "track", "opened_at", "closed_at", "next_review_at"]
+    fields = [
+        "forum",
+        "status",
+        "stage",
+        "track",
+        "opened_at",
+        "closed_at",
+        "next_review_at",
+        "retention_from",
+    ]
+
+
+class LegalHoldForm(forms.ModelForm):
+    """The service's own checks, so a wrong date or a missing reason is a form error."""
+
+    class Meta:
+        model = LegalHold
+        fields = ["case", "reason", "until"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            services.legal_hold_check(data.get("reason", ""), data.get("until"))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                self.add_error(field, errors)
+        return data
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(AuditedAdmin):
+    """Administrators put a case on hold by its number (sharing-rules.md 6): the hold goes
+    through the service (checked and audited); lifting is an action. Nothing is edited or
+    deleted here."""
+
+    form = LegalHoldForm
+    raw_id_fields = ["case"]
+    list_display = ["case", "until", "placed_at", "placed_by", "lifted_at"]
+    list_select_related = ["case", "placed_by"]
+    actions = ["lift"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        hold = services.legal_hold_place(
+            actor=request.user,  # type: ignore[arg-type]
+            case=obj.case,
+            reason=obj.reason,
+            until=obj.until,
+        )
+        obj.pk = hold.pk
+
+    @admin.action(description=_("Lift the selected holds"))
+    def lift(self, request: HttpRequest, queryset: QuerySet[LegalHold]) -> None:
+        holds = list(queryset.select_related("case"))
+        for hold in holds:
+            services.legal_hold_lift(actor=request.user, hold=hold)  # type: ignore[arg-type]
+        messages.success(request, _("%(n)s hold(s) lifted.") % {"n": len(holds)})
 
 
 @admin.register(CaseParticipant)

@@ -30,14 +30,13 @@ from django.utils.translation import override
 
 from accounts.models import Membership, User
 from config.celery import app as celery_app
-from coordination import audit, workflows
+from coordination import audit, lifecycle, workflows
 from coordination.models import (
     Action,
     Case,
     CaseParticipant,
     ConcernReport,
     Consent,
-    Forum,
     Notification,
     Reminder,
 )
@@ -61,6 +60,9 @@ SAFE_TO_RETRY = (
 # One scan at a time on PostgreSQL (an advisory lock for the scan's transaction), so that
 # overlapping beat runs neither double-enqueue nor miscount what they recorded.
 SCAN_LOCK = 0x5A4D_7244
+# Reminders about a case's review date, and about leaving its band or track.
+REVIEW_KINDS = (Kind.CASE_REVIEW, Kind.CASE_REVIEW_OVERDUE, Kind.CASE_REVIEW_ESCALATION)
+BAND_KINDS = (Kind.AGE_BAND, Kind.AGED_OUT)
 # The Celery task that delivers a batch of reminders (coordination.tasks).
 DELIVERY_TASK = "coordination.tasks.deliver_reminders"
 
@@ -176,16 +178,37 @@ def _open_cases() -> Any:
 
 
 def _review_reminders(now: dt.datetime) -> list[Reminder]:
-    """Open cases whose review date (a date: sharing-rules.md 6) comes within the lead time."""
+    """Open cases whose review date (a date: sharing-rules.md 6) comes within the lead time,
+    has passed (the lead again) or passed long ago (the forum's coordinating unit). Each
+    kind's deadline is the review date, so a new review date is a new reminder."""
+    today = timezone.localtime(now).date()
     last_day = timezone.localtime(now + _days(settings.REMINDER_REVIEW_LEAD_DAYS)).date()
-    rows = (
+    rows = list(
         _open_cases()
         .filter(next_review_at__isnull=False, next_review_at__lte=last_day)
-        .values_list("pk", "next_review_at", "coordinator_id", "lead_unit")
+        .values_list(
+            "pk", "next_review_at", "coordinator_id", "lead_unit", "forum__coordinating_unit"
+        )
+        .iterator(2000)
     )
-    return _case_reminders(
-        Kind.CASE_REVIEW,
-        [(pk, _local_midnight(day), c, u) for pk, day, c, u in rows.iterator(2000)],
+    escalate = dt.timedelta(days=settings.REMINDER_REVIEW_ESCALATE_DAYS)
+    return (
+        _case_reminders(
+            Kind.CASE_REVIEW, [(pk, _local_midnight(d), c, u) for pk, d, c, u, _f in rows]
+        )
+        + _case_reminders(
+            Kind.CASE_REVIEW_OVERDUE,
+            [(pk, _local_midnight(d), c, u) for pk, d, c, u, _f in rows if d < today],
+        )
+        + _case_reminders(
+            Kind.CASE_REVIEW_ESCALATION,
+            # To the coordinators of the unit running the forum (the lead's, if none).
+            [
+                (pk, _local_midnight(d), None, f or u)
+                for pk, d, _c, u, f in rows
+                if d + escalate <= today
+            ],
+        )
     )
 
 
@@ -204,46 +227,25 @@ def _consent_reminders(now: dt.datetime) -> list[Reminder]:
     ]
 
 
-def _birthday(born: dt.date, age: int) -> dt.date:
-    try:
-        return born.replace(year=born.year + age)
-    except ValueError:  # 29 February
-        return born.replace(year=born.year + age, day=28) + dt.timedelta(days=1)
-
-
 def _age_band_reminders(now: dt.datetime) -> list[Reminder]:
-    """Open cases whose citizen turns older than the forum's band within the lead time
-    (sharing-rules.md 6: ageing out of the band starts the retention countdown)."""
-    lead = _days(settings.REMINDER_AGE_BAND_LEAD_DAYS)
-    horizon = timezone.localtime(now + lead).date() + dt.timedelta(days=1)  # a day's slack
-    # Only citizens born early enough to leave their forum's band by the horizon (in SQL);
-    # the exact birthday test follows in Python.
-    bands = Forum.objects.filter(age_max__isnull=False).values_list("age_max", flat=True)
-    born_by = Q()
-    for age_max in {band for band in bands if band is not None}:
-        born_by |= Q(
-            forum__age_max=age_max, citizen__birth_date__lte=_years_before(horizon, age_max + 1)
-        )
-    if not born_by:
-        return []
-    rows = (
-        _open_cases()
-        .filter(born_by)
-        .values_list("pk", "citizen__birth_date", "forum__age_max", "coordinator_id", "lead_unit")
-    )
-    candidates = []
-    for pk, born, age_max, coordinator, unit in rows.iterator(2000):
-        leaves = _local_midnight(_birthday(born, age_max + 1))
-        if leaves - lead <= now:
-            candidates.append((pk, leaves, coordinator, unit))
-    return _case_reminders(Kind.AGE_BAND, candidates)
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+    """Open cases whose citizen leaves the forum's band or the case's track (Knock Knock's
+    15-17 ends at 18) within the lead time, without a decision covering that day: the lead
+    is asked to decide (move track, transfer, continue or close), and told again on the day
+    the citizen has left (the closing countdown starts; sharing-rules.md 6)."""
+    today = timezone.localtime(now).date()
+    lead = dt.timedelta(days=settings.REMINDER_AGE_BAND_LEAD_DAYS)
+    horizon = today + lead + dt.timedelta(days=1)  # a day's slack
+    cases = _open_cases().filter(lifecycle.may_leave_by(horizon)).select_related("citizen", "forum")
+    ahead, left = [], []
+    for case in cases.iterator(2000):
+        day = lifecycle.leaves_on(case)
+        if day is None or case.band_decision_for == day or day - lead > today:
+            continue
+        row = (case.pk, _local_midnight(day), case.coordinator_id, case.lead_unit)  # type: ignore[attr-defined]
+        ahead.append(row)
+        if day <= today:
+            left.append(row)
+    return _case_reminders(Kind.AGE_BAND, ahead) + _case_reminders(Kind.AGED_OUT, left)
 
 
 def _concern_reminders(now: dt.datetime) -> list[Reminder]:
@@ -410,12 +412,14 @@ def _still_relevant(reminder: Reminder) -> bool:
     case = reminder.case
     if case is None or case.status == Case.Status.CLOSED:
         return False
-    if reminder.kind == Kind.CASE_REVIEW:
-        return case.next_review_at == timezone.localtime(reminder.deadline).date()
+    day = timezone.localtime(reminder.deadline).date()
+    if reminder.kind in REVIEW_KINDS:
+        return case.next_review_at == day
+    if reminder.kind in BAND_KINDS:
+        return lifecycle.leaves_on(case) == day and case.band_decision_for != day
     if reminder.kind == Kind.OUTCOME_DUE:
-        due = timezone.localtime(reminder.deadline).date()
         return not any(
-            workflows.outcome_due_on(timezone.localtime(case.opened_at).date(), m) == due
+            workflows.outcome_due_on(timezone.localtime(case.opened_at).date(), m) == day
             for m in case.outcomes.values_list("milestone", flat=True)
         )
     return True

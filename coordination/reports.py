@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coordination import lifecycle
 from coordination.models import Action as FollowUpAction
 from coordination.models import (
     AgendaItem,
@@ -434,6 +435,16 @@ class Insight:
         )
 
 
+def _with_dates(cases: QuerySet[Case]) -> list[Case]:
+    """The cases with their review, hold and deletion dates (`life`): the citizen is told
+    when each is reviewed and when it is deleted (sharing-rules.md 6 and 7)."""
+    found = list(cases)
+    for case in found:
+        case.life = lifecycle.dates(case, list(case.legal_holds.all()))  # type: ignore[attr-defined]
+        case.retention_months = lifecycle.retention_months(case.forum)  # type: ignore[attr-defined]
+    return found
+
+
 def insight(
     events: AuditEventQuerySet,
     citizen: Citizen,
@@ -480,8 +491,11 @@ def insight(
         citizen=citizen,
         include_staff=include_staff,
         include_content=include_content,
-        cases=list(
-            Case.objects.filter(citizen=citizen).select_related("forum").order_by("opened_at")
+        cases=_with_dates(
+            Case.objects.filter(citizen=citizen)
+            .select_related("forum", "citizen")
+            .prefetch_related("legal_holds")
+            .order_by("opened_at")
         ),
         participants=list(
             CaseParticipant.objects.filter(case__citizen=citizen)

@@ -28,6 +28,14 @@ def purge_audit() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def apply_retention() -> int:
+    """The nightly retention run (sharing-rules.md 6): close aged-out cases, delete what is
+    no longer needed, in chunks; a run stopped half way is finished by the next."""
+    summary = services.apply_retention()
+    return summary.cases + summary.concerns + summary.citizens
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def scan_reminders() -> int:
     """Record the reminders that have fallen due and enqueue their delivery."""
     return reminders.reminders_scan()

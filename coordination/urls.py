@@ -1,6 +1,15 @@
 from django.urls import path
 
-from coordination.views import actions, auditing, cases, casework, intake, meetings, people
+from coordination.views import (
+    actions,
+    auditing,
+    cases,
+    casework,
+    intake,
+    lifecycle,
+    meetings,
+    people,
+)
 
 app_name = "coordination"
 
@@ -31,6 +40,15 @@ urlpatterns = [
         name="consent_decision_new",
     ),
     path("sager/<int:pk>/luk/", cases.case_close, name="case_close"),
+    # The life of a case: review, the age band's end, legal holds (sharing-rules.md 6)
+    path("sager/<int:pk>/revurdering/", lifecycle.case_review, name="case_review"),
+    path("sager/<int:pk>/aldersgraense/", lifecycle.case_handover, name="case_handover"),
+    path("sager/<int:pk>/tilbageholdelse/", lifecycle.legal_holds, name="legal_holds"),
+    path(
+        "sager/<int:pk>/tilbageholdelse/<int:hold_pk>/ophaev/",
+        lifecycle.legal_hold_lift,
+        name="legal_hold_lift",
+    ),
     path("sager/<int:pk>/opgaver/ny/", actions.action_new, name="action_new"),
     path("opgaver/", actions.my_actions, name="my_actions"),
     path("opgaver/<int:pk>/fuldfoer/", actions.action_complete, name="action_complete"),

@@ -220,6 +220,27 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         read_only_fields = fields
 
 
+class CaseLifeSerializer(serializers.Serializer[Any]):
+    """The case's dates (sharing-rules.md 6): review, leaving the band, legal hold, deletion."""
+
+    next_review = serializers.DateField(allow_null=True, read_only=True)
+    review_overdue = serializers.BooleanField(read_only=True)
+    leaves_band = serializers.DateField(allow_null=True, read_only=True)
+    handover_pending = serializers.BooleanField(read_only=True)
+    aged_out = serializers.BooleanField(read_only=True)
+    closes_on = serializers.DateField(allow_null=True, read_only=True)
+    deletion_due = serializers.DateField(allow_null=True, read_only=True)
+    held_until = serializers.DateField(allow_null=True, read_only=True)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    life = CaseLifeSerializer(read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "life"]
+        read_only_fields = fields
+
+
 # --- Participants -------------------------------------------------------------------------
 
 

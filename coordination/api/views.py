@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 from accounts.models import Membership, Unit, User
-from coordination import access, audit, handles, policy, services
+from coordination import access, audit, handles, lifecycle, policy, services
 from coordination.api import serializers as s
 from coordination.filters import AuditEventFilter, CaseFilter
 from coordination.models import AuditEvent, Case, Entry, Forum, Notification
@@ -241,11 +241,14 @@ class CaseViewSet(ApiViewSet):
         )
         return self.paginated(cases, s.CaseSerializer)
 
-    @extend_schema(summary="A case")
+    @extend_schema(
+        summary="A case, with its review, hold and deletion dates", responses=s.CaseDetailSerializer
+    )
     def retrieve(self, request: Request, pk: int) -> Response:
         case = access.get_case(self.user, pk)
         record_case_view(self.user, case, detail={"view": "api_case_detail"})
-        return Response(s.CaseSerializer(case, context=self.get_serializer_context()).data)
+        case.life = lifecycle.dates(case, access.legal_holds_for(self.user, case))  # type: ignore[attr-defined]
+        return Response(s.CaseDetailSerializer(case, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Open a case",

@@ -152,6 +152,13 @@ class ForumSpec:
     age_min: int | None = None
     age_max: int | None = None
     consent_required: bool = False
+    # The unit running the forum (an overdue review escalates to its coordinators); by
+    # default the first member.
+    coordinating_unit: str = ""
+
+    @property
+    def coordinator(self) -> str:
+        return self.coordinating_unit or self.members[0]
 
 
 # PSP areas: Læsø shares Frederikshavn's PSP.
@@ -228,6 +235,7 @@ FORUMS: tuple[ForumSpec, ...] = (
         municipality="Aalborg",
         age_min=15,
         age_max=25,
+        coordinating_unit="Forebyggelse Aalborg",
     ),
     ForumSpec(
         name="KSP Nordjylland",

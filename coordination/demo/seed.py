@@ -102,6 +102,9 @@ class Seeder(CaseSeeder):
             if created:
                 forum.full_clean()
                 self.tally.add("forums", spec.name)
+            if forum.coordinating_unit_id is None:
+                forum.coordinating_unit = self.units[spec.coordinator]
+                forum.save(update_fields=["coordinating_unit"])
             present = set(forum.member_units.values_list("name", flat=True))
             missing = [self.units[name] for name in spec.members if name not in present]
             if missing:

@@ -15,6 +15,7 @@ from coordination.models.forums import Forum
 from coordination.models.intake import ConcernReport
 from coordination.models.meetings import AgendaItem, Meeting, MinutesDistribution
 from coordination.models.reminders import Notification, Reminder
+from coordination.models.retention import CaseReview, LegalHold, RetiredCount
 from coordination.models.sharing import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
@@ -34,6 +35,7 @@ __all__ = [
     "Case",
     "CaseGroupObjectPermission",
     "CaseParticipant",
+    "CaseReview",
     "CaseUserObjectPermission",
     "Category",
     "Citizen",
@@ -48,6 +50,7 @@ __all__ = [
     "Incident",
     "InsightException",
     "LegalBasis",
+    "LegalHold",
     "Meeting",
     "MinutesDistribution",
     "Notification",
@@ -57,5 +60,6 @@ __all__ = [
     "Referral",
     "RelatedPerson",
     "Reminder",
+    "RetiredCount",
     "SharedContent",
 ]

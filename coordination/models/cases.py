@@ -68,6 +68,13 @@ class Case(models.Model):
     closure_reason = models.CharField(_("closure reason"), max_length=200, blank=True)
     # One of the forum type's closure reasons (coordination/workflows.py), for statistics.
     closure_code = models.CharField(_("closed because"), max_length=30, blank=True)
+    # The retention clock (sharing-rules.md 6): from the closing, or from the day the
+    # citizen left the forum's band or track when no decision was taken.
+    retention_from = models.DateTimeField(_("kept from"), null=True, blank=True)
+    # The day of leaving the band or track (coordination/lifecycle.py) that the lead unit's
+    # handover decision covered: until one covers the current day, the case is flagged from
+    # that day and closes by itself when the countdown has run.
+    band_decision_for = models.DateField(_("age band decision for"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -97,6 +104,12 @@ class Case(models.Model):
             models.Index(fields=["status", "-opened_at"], name="case_status_opened_idx"),
             # "Mine sager" pages in this order: the first page reads only its rows.
             models.Index(fields=["-opened_at", "-id"], name="case_opened_idx"),
+            # The retention run's scan: closed cases by the start of their clock.
+            models.Index(
+                fields=["retention_from"],
+                condition=models.Q(status="closed"),
+                name="case_retention_idx",
+            ),
         ]
 
     def __str__(self) -> str:

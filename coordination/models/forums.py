@@ -25,6 +25,29 @@ class Forum(models.Model):
     age_min = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     age_max = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
     consent_required = models.BooleanField(_("consent required"), default=False)
+    # The life of its cases (sharing-rules.md 6); empty: the RETENTION_* settings apply.
+    review_months = models.PositiveSmallIntegerField(
+        _("review interval (months)"),
+        null=True,
+        blank=True,
+        help_text=_("How often an open case is reviewed. Empty: the system default."),
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        _("kept after closing (months)"),
+        null=True,
+        blank=True,
+        help_text=_("How long a closed case is kept before it is deleted. Empty: the default."),
+    )
+    # The unit running the forum (its tovholder): an overdue review escalates to its
+    # coordinators.
+    coordinating_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coordinated_forums",
+        verbose_name=_("coordinating unit"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -36,6 +59,10 @@ class Forum(models.Model):
                 | models.Q(age_max__isnull=True)
                 | models.Q(age_min__lte=models.F("age_max")),
                 name="forum_age_band_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_months__isnull=True) | models.Q(review_months__gte=1),
+                name="forum_review_months_positive",
             ),
         ]
 

@@ -22,8 +22,14 @@ class Reminder(models.Model):
         ACTION_ESCALATION = "action_escalation", _("Overdue action (to the case coordinator)")
         ACTION_ESCALATION_UNIT = "action_escalation_unit", _("Overdue action (to the unit lead)")
         CASE_REVIEW = "case_review", _("Case review due")
+        CASE_REVIEW_OVERDUE = "case_review_overdue", _("Case review overdue")
+        CASE_REVIEW_ESCALATION = (
+            "case_review_escalation",
+            _("Overdue case review (to the forum's coordinator)"),
+        )
         CONSENT_EXPIRING = "consent_expiring", _("Consent expiring")
         AGE_BAND = "age_band", _("Citizen leaving the forum's age band")
+        AGED_OUT = "aged_out", _("Citizen left the age band: the case closes unless decided")
         CONCERN_SCREENING = "concern_screening", _("Concern report to screen")
         CONCERN_FEEDBACK = "concern_feedback", _("Feedback to the reporter due")
         OUTCOME_DUE = "outcome_due", _("Outcome snapshot due")

@@ -21,7 +21,6 @@ from coordination.services.auditing import (
     insight_exception_add,
 )
 from coordination.services.cases import (
-    DEFAULT_REVIEW_INTERVAL,
     case_close,
     case_open,
     case_set_stage,
@@ -97,6 +96,14 @@ from coordination.services.participants import (
     participant_add,
     participant_end,
 )
+from coordination.services.retention import RetentionSummary, apply_retention
+from coordination.services.reviews import (
+    case_handover,
+    case_review,
+    legal_hold_check,
+    legal_hold_lift,
+    legal_hold_place,
+)
 from coordination.services.sharing import (
     INFORM_PATIENT_WITHIN,
     contact_log,
@@ -105,7 +112,6 @@ from coordination.services.sharing import (
 
 __all__ = [
     "CLOCK_SKEW",
-    "DEFAULT_REVIEW_INTERVAL",
     "EMERGENCY_ACCESS_DURATION",
     "EMERGENCY_REASON_MIN_LENGTH",
     "GIVER_REFUSALS",
@@ -116,16 +122,20 @@ __all__ = [
     "Document",
     "Identification",
     "RekeyResult",
+    "RetentionSummary",
     "Share",
     "action_complete",
     "action_create",
     "action_reassign",
     "agenda_item_action",
     "agenda_item_record",
+    "apply_retention",
     "audit_sample_conclude",
     "audit_sample_draw",
     "case_close",
+    "case_handover",
     "case_open",
+    "case_review",
     "case_set_stage",
     "check_deadline",
     "citizen_create",
@@ -162,6 +172,9 @@ __all__ = [
     "grants_sync",
     "incident_record",
     "insight_exception_add",
+    "legal_hold_check",
+    "legal_hold_lift",
+    "legal_hold_place",
     "meeting_add_case",
     "meeting_schedule",
     "meeting_set_attendees",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit, User
-from coordination import access, audit, policy, workflows
+from coordination import access, audit, lifecycle, policy, workflows
 from coordination.models import (
     ALL_CATEGORIES,
     Case,
@@ -22,8 +22,6 @@ from coordination.models import (
 from coordination.services._common import acting_unit
 from coordination.services.consents import consent_covering
 from coordination.services.participants import grants_sync
-
-DEFAULT_REVIEW_INTERVAL = dt.timedelta(days=182)
 
 
 @transaction.atomic
@@ -98,7 +96,7 @@ def case_open(
         coordinator=actor,
         age_override_reason=reason,
         ksp_basis=ksp_basis,
-        next_review_at=next_review_at or today + DEFAULT_REVIEW_INTERVAL,
+        next_review_at=next_review_at or lifecycle.next_review(forum, today),
     )
     case.full_clean(exclude=["citizen", "forum"])
     case.save()
@@ -155,7 +153,7 @@ def case_set_stage(*, actor: User, case: Case, stage: str) -> Case:
 def case_close(*, actor: User, case: Case, reason: str, code: str = "other") -> Case:
     """Close a case with one of its forum type's closure reasons (`code`, for statistics;
     workflows.CLOSURE_REASONS) and a note; it stays readable to its participants but takes
-    no more work."""
+    no more work. The retention clock starts (sharing-rules.md 6)."""
     actor_unit = acting_unit(actor, case, access.CaseAction.CLOSE, None)
     reason = (reason or "").strip()
     errors: dict[str, str] = {}
@@ -166,8 +164,11 @@ def case_close(*, actor: User, case: Case, reason: str, code: str = "other") -> 
     if errors:
         raise ValidationError(errors)
     case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
+    case.retention_from = case.closed_at
     case.closure_reason, case.closure_code = reason, code
-    case.save(update_fields=["status", "closed_at", "closure_reason", "closure_code"])
+    case.save(
+        update_fields=["status", "closed_at", "retention_from", "closure_reason", "closure_code"]
+    )
     audit.write_event(
         actor=actor,
         action=audit.Action.CHANGE,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from coordination import access, audit, policy, services
+from coordination import access, audit, lifecycle, policy, services
 from coordination.filters import CaseFilter
 from coordination.forms.base import StyledForm, apply_service_errors
 from coordination.forms.cases import (
@@ -30,7 +30,7 @@ from coordination.forms.cases import (
     ReviewForm,
     ShareAgainForm,
 )
-from coordination.models import Case, CaseParticipant, Category
+from coordination.models import Case, Category
 from coordination.reads import record_case_view
 from coordination.views.base import (
     case_form_view,
@@ -87,6 +87,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "has_more": has_more,
         "criterion": criterion,
+        "today": timezone.localdate(),
     }
     return render(request, template, context, status=status)
 
@@ -112,16 +113,20 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "incidents": [incident.pk for incident in work["incidents"]],
         },
     )
-    participations = access.viewing_participations(user, case)
     participants = list(access.participants_for(user, case))
     consents = list(access.consents_for(user, case))
     decisions = list(access.consent_decisions_for(user, case))
+    holds = access.legal_holds_for(user, case)
     context = {
         **work,
         "case": case,
         "age": case.citizen.age_on(timezone.localdate()),
         # Free text of the lead unit (why closed, why outside the age band) is the lead's.
-        "is_lead": any(p.role == CaseParticipant.Role.LEAD for p in participations),
+        "is_lead": access.leads_case(user, case),
+        # Review, band, hold and deletion dates (sharing-rules.md 6).
+        "dates": lifecycle.dates(case, holds),
+        "reviews": access.reviews_for(user, case),
+        "may_hold": access.may_hold(user, case),
         "unreceived": access.unreceived_count(user, case),
         "composition_missing": policy.missing_required(
             case.forum.effort_type, {p.unit.unit_type for p in participants if not p.emergency}

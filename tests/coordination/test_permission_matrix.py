@@ -54,7 +54,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Unit, User
-from coordination import access, demo, policy, services
+from coordination import access, demo, lifecycle, policy, services
 from coordination.access import CaseAction
 from coordination.models import (
     ALL_CATEGORIES,
@@ -663,6 +663,39 @@ SPECIAL: list[tuple[str, str, str, str]] = [
     # An informed participant does not write, so it does not decide either.
     ("politi.forebyg", "kk_18_25", "record a decision to go on without consent",         N),
     ("politi.forebyg", "exit_consent", "record a decision to go on without consent",     R),
+    # The life of a case (sharing-rules.md 6): the lead unit reviews and decides at the age
+    # band's end; its reasons are its own; a coordinator of a unit taking part, or an
+    # administrator, puts the case on legal hold; every participant sees that it is held.
+    ("politi.forebyg", "psp",      "review the case: still necessary",                   Y),
+    ("social.aalborg", "psp",      "review the case: still necessary",                   N),
+    ("psyk.syd",       "psp",      "review the case: still necessary",                   N),
+    ("admin",          "psp",      "review the case: still necessary",                   N),
+    ("politi.forebyg", "psp",      "read the lead's review reason",                      Y),
+    ("social.aalborg", "psp",      "read the lead's review reason",                      N),
+    ("psyk.syd",       "psp",      "read the lead's review reason",                      N),
+    ("ssp.hjoerring",  "psp",      "read the lead's review reason",                      N),
+    ("politi.forebyg", "psp",      "put the case on legal hold",                         Y),
+    ("admin",          "psp",      "put the case on legal hold",                         Y),
+    ("social.aalborg", "psp",      "put the case on legal hold",                         N),
+    ("psyk.syd",       "psp",      "put the case on legal hold",                         N),
+    ("revisor",        "psp",      "put the case on legal hold",                         N),
+    ("ssp.hjoerring",  "psp",      "put the case on legal hold",                         N),
+    ("politi.forebyg", "psp",      "read the legal hold's reason",                       Y),
+    ("social.aalborg", "psp",      "read the legal hold's reason",                       N),
+    ("psyk.syd",       "psp",      "see that the case is on hold",                       Y),
+    ("ssp.hjoerring",  "psp",      "see that the case is on hold",                       N),
+    ("ssp.aalborg",    "kk_15_17", "review the case: still necessary",                   Y),
+    ("politi.forebyg", "kk_15_17", "review the case: still necessary",                   N),
+    # A coordinator of a participating unit (not the lead) may hold; a caseworker may not.
+    ("politi.forebyg", "kk_15_17", "put the case on legal hold",                         Y),
+    ("ssp.aalborg",    "kk_15_17", "put the case on legal hold",                         N),
+    ("fam.aalborg",    "kk_15_17", "put the case on legal hold",                         N),
+    # The decision at the band's end is the lead's, and only when one is due (the 16-year-old
+    # leaves the 15-17 track in about two years).
+    ("ssp.aalborg",    "kk_15_17", "decide at the age band's end",                       R),
+    ("politi.forebyg", "kk_15_17", "decide at the age band's end",                       N),
+    ("ssp.aalborg",    "kk_15_17", "decide at the age band's end, a month before 18",    Y),
+    ("fam.aalborg",    "kk_15_17", "decide at the age band's end, a month before 18",    N),
     # A consent ends at its "valid until" (sharing-rules.md 4).
     ("social.aalborg", "exit_consent", "view entry: social after the consent expired",   N),
     # Withdrawal takes effect at once: the next query no longer returns the entry.
@@ -885,6 +918,75 @@ def _manage(actor: User, built: Built) -> str:
 @check("close case")
 def _close(actor: User, built: Built) -> str:
     services.case_close(actor=actor, case=built.case, reason="Indsatsen er afsluttet")
+    return Y
+
+
+def _visible_or_denied(viewer: User, built: Built) -> None:
+    if not access.can(viewer, CaseAction.VIEW, built.case):
+        raise PermissionDenied
+
+
+@check("review the case: still necessary")
+def _review(actor: User, built: Built) -> str:
+    services.case_review(actor=actor, case=built.case, decision="continue", reason="Nødvendig")
+    return Y
+
+
+@check("read the lead's review reason")
+def _review_reason(viewer: User, built: Built) -> str:
+    lead = built.case.coordinator
+    assert lead is not None
+    services.case_review(actor=lead, case=built.case, decision="continue", reason="Begrundelse")
+    _visible_or_denied(viewer, built)
+    [review] = access.reviews_for(viewer, built.case)
+    return Y if review.reason_visible else N  # type: ignore[attr-defined]
+
+
+@check("put the case on legal hold")
+def _hold(actor: User, built: Built) -> str:
+    until = timezone.localdate() + dt.timedelta(days=90)
+    services.legal_hold_place(actor=actor, case=built.case, reason="Klagesag", until=until)
+    return Y
+
+
+def _held(built: Built) -> None:
+    until = timezone.localdate() + dt.timedelta(days=90)
+    services.legal_hold_place(actor=user("admin"), case=built.case, reason="Klagesag", until=until)
+
+
+@check("read the legal hold's reason")
+def _hold_reason(viewer: User, built: Built) -> str:
+    _held(built)
+    _visible_or_denied(viewer, built)
+    [hold] = access.legal_holds_for(viewer, built.case)
+    return Y if hold.reason_visible else N  # type: ignore[attr-defined]
+
+
+@check("see that the case is on hold")
+def _hold_seen(viewer: User, built: Built) -> str:
+    _held(built)
+    _visible_or_denied(viewer, built)
+    return (
+        Y
+        if lifecycle.dates(built.case, access.legal_holds_for(viewer, built.case)).held_until
+        else N
+    )
+
+
+@check("decide at the age band's end")
+def _handover(actor: User, built: Built) -> str:
+    services.case_handover(actor=actor, case=built.case, decision="move_track", reason="18-25")
+    return Y
+
+
+@check("decide at the age band's end, a month before 18")
+def _handover_due(actor: User, built: Built) -> str:
+    citizen = built.case.citizen
+    eighteen = timezone.localdate() + dt.timedelta(days=20)
+    citizen.birth_date = eighteen.replace(year=eighteen.year - 18)
+    citizen.save(update_fields=["birth_date"])
+    case = Case.objects.select_related("citizen", "forum").get(pk=built.case.pk)
+    services.case_handover(actor=actor, case=case, decision="move_track", reason="18-25")
     return Y
 
 
