@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 # Variables already set in the environment win, which is how CI selects PostgreSQL/Redis.
 export SAMRAAD_ENV_FILE ?= config/dev.env
 
-.PHONY: run test lint fmt bench bench-access bench-audit bench-reminders vendor messages venv clean
+.PHONY: run test lint fmt bench bench-access bench-audit bench-reminders bench-retention vendor messages venv clean
 
 venv: $(STAMP)
 
@@ -61,6 +61,12 @@ bench-audit: $(STAMP)
 BENCH_REMINDERS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samraad_bench_reminders
 bench-reminders: $(STAMP)
 	DATABASE_URL=$(BENCH_REMINDERS_DATABASE_URL) $(BIN)/python -m benchmarks.reminders $(BENCH_ARGS)
+
+# The retention run at scale (issue 15): deletes 10,000 expired cases of 100,000 while other
+# users read. A quick try: make bench-retention BENCH_ARGS="--cases 5000 --expired 500 --held 10"
+BENCH_RETENTION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samraad_bench_retention
+bench-retention: $(STAMP)
+	DATABASE_URL=$(BENCH_RETENTION_DATABASE_URL) $(BIN)/python -m benchmarks.retention $(BENCH_ARGS)
 
 # Re-vendor Det Fælles Designsystem and htmx from the npm registry into static/vendor/.
 vendor:

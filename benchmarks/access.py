@@ -79,7 +79,7 @@ from benchmarks.common import (  # noqa: E402
     write_results,
 )
 from benchmarks.common import measure as common_measure  # noqa: E402
-from coordination import access, demo, policy, services  # noqa: E402
+from coordination import access, demo, lifecycle, policy, services  # noqa: E402
 from coordination.models import (  # noqa: E402
     ALL_CATEGORIES,
     Case,
@@ -357,13 +357,14 @@ class Generator:
                 "",
                 track,
                 lead_worker.pk if lead_worker else None,
-                (case.opened_at + services.DEFAULT_REVIEW_INTERVAL).date(),
+                None if case.closed_at else lifecycle.next_review(forum, case.opened_at.date()),
                 "",
                 case.basis if forum.effort_type == EffortType.KSP else "",
                 case.opened_at,
                 case.closed_at,
                 "Forløbet er afsluttet." if case.closed_at else "",
                 "",  # closure_code: none (a code is for statistics, and optional)
+                case.closed_at,  # retention_from: the retention period runs from the closing
             )
 
     def participant_rows(self, tick: Callable[[], None]) -> Iterator[tuple[Any, ...]]:
@@ -554,6 +555,7 @@ def generate(cases: int, entries: int) -> dict[str, Any]:
                 "closed_at",
                 "closure_reason",
                 "closure_code",
+                "retention_from",
             ],
             generator.case_rows,
             cases,

@@ -487,6 +487,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CategoryEnum": "coordination.models.choices.Category",
         "LegalBasisEnum": "coordination.models.choices.LegalBasis",
+        # Case and CaseDetail share the case's states; actions have states of their own.
+        "CaseStatusEnum": "coordination.models.cases.Case.Status",
+        "ActionStatusEnum": "coordination.models.actions.Action.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -144,10 +144,6 @@ def _lead_unit(case_field: str = "pk") -> Any:
     )
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
-
-
 def _case_reminders(
     kind: str, candidates: list[tuple[int, dt.datetime, int | None, int | None]]
 ) -> list[Reminder]:
@@ -194,17 +190,17 @@ def _review_reminders(now: dt.datetime) -> list[Reminder]:
     escalate = dt.timedelta(days=settings.REMINDER_REVIEW_ESCALATE_DAYS)
     return (
         _case_reminders(
-            Kind.CASE_REVIEW, [(pk, _local_midnight(d), c, u) for pk, d, c, u, _f in rows]
+            Kind.CASE_REVIEW, [(pk, lifecycle.local_midnight(d), c, u) for pk, d, c, u, _f in rows]
         )
         + _case_reminders(
             Kind.CASE_REVIEW_OVERDUE,
-            [(pk, _local_midnight(d), c, u) for pk, d, c, u, _f in rows if d < today],
+            [(pk, lifecycle.local_midnight(d), c, u) for pk, d, c, u, _f in rows if d < today],
         )
         + _case_reminders(
             Kind.CASE_REVIEW_ESCALATION,
             # To the coordinators of the unit running the forum (the lead's, if none).
             [
-                (pk, _local_midnight(d), None, f or u)
+                (pk, lifecycle.local_midnight(d), None, f or u)
                 for pk, d, _c, u, f in rows
                 if d + escalate <= today
             ],
@@ -241,7 +237,7 @@ def _age_band_reminders(now: dt.datetime) -> list[Reminder]:
         day = lifecycle.leaves_on(case)
         if day is None or case.band_decision_for == day or day - lead > today:
             continue
-        row = (case.pk, _local_midnight(day), case.coordinator_id, case.lead_unit)  # type: ignore[attr-defined]
+        row = (case.pk, lifecycle.local_midnight(day), case.coordinator_id, case.lead_unit)  # type: ignore[attr-defined]
         ahead.append(row)
         if day <= today:
             left.append(row)
@@ -289,8 +285,8 @@ def _outcome_reminders(now: dt.datetime) -> list[Reminder]:
     candidates = []
     for months in workflows.OUTCOME_MILESTONES:
         # Opened so that opened + months lies in [today - 30 days, last_day].
-        opened_from = _local_midnight(workflows.add_months(today, -months) - _days(30))
-        opened_to = _local_midnight(workflows.add_months(last_day, -months) + _days(1))
+        opened_from = lifecycle.local_midnight(workflows.add_months(today, -months) - _days(30))
+        opened_to = lifecycle.local_midnight(workflows.add_months(last_day, -months) + _days(1))
         rows = (
             _open_cases()
             .filter(forum__effort_type__in=workflows.OUTCOME_FORUMS)
@@ -301,7 +297,7 @@ def _outcome_reminders(now: dt.datetime) -> list[Reminder]:
         for pk, opened_at, coordinator, unit in rows.iterator(2000):
             due = workflows.outcome_due_on(timezone.localtime(opened_at).date(), months)
             if due <= last_day:
-                candidates.append((pk, _local_midnight(due), coordinator, unit))
+                candidates.append((pk, lifecycle.local_midnight(due), coordinator, unit))
     return _case_reminders(Kind.OUTCOME_DUE, candidates)
 
 
@@ -598,7 +594,7 @@ def reminders_drop(
     if kind is not None:
         pending = pending.filter(kind=kind)
     if due_on is not None:
-        pending = pending.filter(deadline=_local_midnight(due_on))
+        pending = pending.filter(deadline=lifecycle.local_midnight(due_on))
     if action is None and concern_report is None and case is None:
         raise ValueError("reminders_drop needs the thing whose reminders to drop")
     return pending.update(state=Reminder.State.DROPPED)

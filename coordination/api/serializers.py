@@ -18,7 +18,6 @@ from accounts.models import Membership, Organisation, Unit, User
 from coordination import cpr, handles, services
 from coordination.models import (
     Action,
-    AuditEvent,
     Case,
     CaseParticipant,
     Category,
@@ -568,47 +567,3 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
         if reminder.case_id is not None:
             return reminder.case_id
         return reminder.action.case_id if reminder.action is not None else None
-
-
-# --- The audit log ------------------------------------------------------------------------
-
-
-class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
-    actor = serializers.IntegerField(source="actor_id", allow_null=True)
-    actor_unit = serializers.IntegerField(source="actor_unit_id", allow_null=True)
-    case = serializers.IntegerField(source="case_id", allow_null=True)
-    citizen = serializers.IntegerField(source="citizen_id", allow_null=True)
-
-    class Meta:
-        model = AuditEvent
-        fields = [
-            "id",
-            "occurred_at",
-            "actor",
-            "actor_username",
-            "actor_unit",
-            "action",
-            "outcome",
-            "object_type",
-            "object_id",
-            "case",
-            "citizen",
-            "categories",
-            "purpose",
-            "legal_basis",
-            "request_id",
-            "ip",
-        ]
-        read_only_fields = fields
-
-
-class AuditSearchSerializer(serializers.Serializer[Any]):
-    """The body of POST audit/events/search/: the CPR number plus any of the list's filters."""
-
-    cpr = CprField()
-    user = serializers.CharField(required=False)
-    case = serializers.CharField(required=False)
-    action = serializers.ChoiceField(choices=AuditEvent.Action.choices, required=False)
-    outcome = serializers.ChoiceField(choices=AuditEvent.Outcome.choices, required=False)
-    since = serializers.CharField(required=False)
-    until = serializers.CharField(required=False)

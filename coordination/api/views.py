@@ -30,6 +30,7 @@ from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from accounts.models import Membership, Unit, User
 from coordination import access, audit, handles, lifecycle, policy, services
 from coordination.api import serializers as s
+from coordination.api.audit_serializers import AuditEventSerializer, AuditSearchSerializer
 from coordination.filters import AuditEventFilter, CaseFilter
 from coordination.models import AuditEvent, Case, Entry, Forum, Notification
 from coordination.reads import record_case_view, subject_case
@@ -542,7 +543,7 @@ class AuditEventViewSet(ApiViewSet):
     `POST events/search/` also takes a citizen's CPR number in the body (never in the URL).
     Follow `next` of a search by POSTing the same body to it."""
 
-    serializer_class = s.AuditEventSerializer
+    serializer_class = AuditEventSerializer
     pagination_class = cursor("-occurred_at", "-id")
     cpr_actions = frozenset({"search"})
 
@@ -566,7 +567,7 @@ class AuditEventViewSet(ApiViewSet):
                 "events": [e.pk for e in rows],
             },
         )
-        return self.paginated(rows, s.AuditEventSerializer)
+        return self.paginated(rows, AuditEventSerializer)
 
     @extend_schema(
         summary="The audit log (auditors only)",
@@ -585,8 +586,8 @@ class AuditEventViewSet(ApiViewSet):
 
     @extend_schema(
         summary="The audit log of one citizen, by CPR number (auditors only)",
-        request=s.AuditSearchSerializer,
-        responses={200: s.AuditEventSerializer(many=True)},
+        request=AuditSearchSerializer,
+        responses={200: AuditEventSerializer(many=True)},
     )
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:

@@ -474,7 +474,21 @@ def test_case_detail(kk: Case) -> None:
         f"{API}/cases/{kk.pk}/", HTTP_X_REQUEST_ID=request_id
     )
     assert response.status_code == 200
-    assert without_handle(response.json()) == normalise_times(case_shape(kk), "opened_at")
+    body = response.json()
+    life = body.pop("life")
+    assert without_handle(body) == normalise_times(case_shape(kk), "opened_at")
+    # The case's dates (sharing-rules.md 6): open, reviewed on its date, not on hold.
+    assert life == {
+        "next_review": body["next_review_at"],
+        "review_overdue": False,
+        "leaves_band": life["leaves_band"],
+        "handover_pending": False,
+        "aged_out": False,
+        "closes_on": None,
+        "deletion_due": None,
+        "held_until": None,
+    }
+    assert body["next_review_at"] is not None
     assert citizen_of(response.json(), "politi.forebyg") == kk.citizen_id
     assert citizen_of(response.json(), "ssp.aalborg") is None  # minted for the caller only
     [event] = events_since(before)

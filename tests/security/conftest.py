@@ -23,7 +23,16 @@ from coordination import services
 from coordination.models import AuditEvent, Case, Notification, Reminder
 from tests.test_audited_urls import ROUTES, Route, _admin_model
 
-__all__ = ["ROUTES", "CaseWorld", "Route", "admin_model", "area", "object_params", "url_for"]
+__all__ = [
+    "ROUTES",
+    "CaseWorld",
+    "Route",
+    "admin_model",
+    "area",
+    "insider_for",
+    "object_params",
+    "url_for",
+]
 
 FORUM = ("Knock Knock Aalborg", "ssp.aalborg", "SSP Aalborg")
 OTHERS = ["Familiegrupperne", "Forebyggelse Aalborg"]
@@ -50,6 +59,23 @@ def area(route: Route) -> str:
     if route.name.startswith("coordination:"):
         return "case"
     return "public"
+
+
+# Case routes for a coordinator only (legal holds, sharing-rules.md 6): the world's insider
+# there is politi.forebyg, coordinator of Forebyggelse Aalborg, which takes part in the case.
+COORDINATOR_ROUTES = frozenset({"coordination:legal_holds", "coordination:legal_hold_lift"})
+
+
+def insider_for(route: Route) -> str:
+    """Who may use the route on the world's objects (the sweeps' "it is real" check)."""
+    kind = area(route)
+    if kind == "admin":
+        return "admin"
+    if kind == "audit" or (kind == "api" and "audit/" in route.route):
+        return "revisor"
+    if route.name in COORDINATOR_ROUTES:
+        return "politi.forebyg"
+    return "ssp.aalborg"
 
 
 def object_params(route: Route) -> list[str]:
@@ -222,6 +248,15 @@ class CaseWorld:
         )
 
     @cached_property
+    def legal_hold(self) -> Any:
+        return services.legal_hold_place(
+            actor=User.objects.get(username="politi.forebyg"),
+            case=self.case,
+            reason=f"Klagesag verserer {SECRET}",
+            until=timezone.localdate() + dt.timedelta(days=60),
+        )
+
+    @cached_property
     def referral(self) -> Any:
         return services.referral_send(
             actor=self.lead,
@@ -329,6 +364,7 @@ SEGMENT_OBJECTS: dict[str, str] = {
     "punkter": "agenda_item",
     "tilbud": "offer",
     "henvisninger": "referral",
+    "tilbageholdelse": "legal_hold",
 }
 
 

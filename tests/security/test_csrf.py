@@ -24,7 +24,7 @@ from django.utils.crypto import get_random_string
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from tests.security.conftest import ROUTES, CaseWorld, Route, area, url_for
+from tests.security.conftest import ROUTES, CaseWorld, Route, area, insider_for, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def persona_for(route: Route) -> str | None:
         return "revisor"
     if route.name == "login":
         return None  # login CSRF: the form is posted by someone not yet logged in
-    return "ssp.aalborg"
+    return insider_for(route)
 
 
 def enforcing_client(username: str | None) -> Client:

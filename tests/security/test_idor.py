@@ -27,6 +27,7 @@ from tests.security.conftest import (
     CaseWorld,
     Route,
     area,
+    insider_for,
     object_params,
     url_for,
 )
@@ -159,9 +160,7 @@ def test_outsiders_cannot_reach_objects_of_a_case(route: Route, world: CaseWorld
 def _assert_the_url_is_real(route: Route, url: str) -> None:
     """Those who may see the object do not get 404: the sweep requested a real object."""
     kind = area(route)
-    username = "admin" if kind == "admin" else "ssp.aalborg"
-    if kind == "audit" or (kind == "api" and "audit/" in route.route):
-        username = "revisor"
+    username = insider_for(route)
     client = _client(username)
     response = client.get(url)
     if response.status_code == 405:

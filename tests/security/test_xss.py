@@ -33,7 +33,7 @@ from coordination.models import (
     Reminder,
 )
 from tests.conftest import fresh_cpr
-from tests.security.conftest import ROUTES, CaseWorld, Route, area, url_for
+from tests.security.conftest import ROUTES, CaseWorld, Route, area, insider_for, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -350,7 +350,7 @@ def test_submitted_payload_is_escaped_when_shown_again(route: Route, world: Case
         if route.name == "coordination:emergency_reviews"
         else Client()
         if route.name == "login"
-        else login("ssp.aalborg")
+        else login(insider_for(route))
     )
     data = _every_field()
     if route.name == "coordination:emergency_reviews":
