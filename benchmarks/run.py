@@ -18,7 +18,9 @@ The access layer at scale (100,000 cases, 1,000,000 entries, PostgreSQL only) ha
 script, benchmarks/access.py: `make bench-access` drops and recreates samraad_bench_access,
 generates the data and writes var/bench-access.json. The audit log at scale (10,000,000
 events, PostgreSQL only) is benchmarks/audit.py: `make bench-audit` (samraad_bench_audit,
-var/bench-audit.json).
+var/bench-audit.json). The reminder scan is benchmarks/reminders.py (`make bench-reminders`),
+and the nightly retention run deleting 10,000 expired cases of 100,000 while other users
+read is benchmarks/retention.py (`make bench-retention`, var/bench-retention.json).
 """
 
 from __future__ import annotations

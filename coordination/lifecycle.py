@@ -152,8 +152,12 @@ class Dates:
     handover_pending: bool
     aged_out: bool
     closes_on: dt.date | None
+    # The day a closed case is deleted: its retention period's end (`retention_ends`), or
+    # the day after a hold in force that runs longer (`kept_by_hold`).
     deletion_due: dt.date | None
     held_until: dt.date | None
+    retention_ends: dt.date | None = None
+    kept_by_hold: bool = False
 
 
 def dates(case: Case, holds: list[LegalHold], today: dt.date | None = None) -> Dates:
@@ -161,6 +165,10 @@ def dates(case: Case, holds: list[LegalHold], today: dt.date | None = None) -> D
     is_open = case.status != Case.Status.CLOSED
     hold = active_hold(holds, today)
     out = aged_out(case, today)
+    ends = deleted = deletion_due(case)
+    kept = ends is not None and hold is not None and hold.until >= ends
+    if kept and hold is not None:
+        deleted = hold.until + dt.timedelta(days=1)
     return Dates(
         next_review=case.next_review_at if is_open else None,
         review_overdue=bool(is_open and case.next_review_at and case.next_review_at < today),
@@ -168,8 +176,10 @@ def dates(case: Case, holds: list[LegalHold], today: dt.date | None = None) -> D
         handover_pending=handover_pending(case, today),
         aged_out=out,
         closes_on=closes_on(case) if out else None,
-        deletion_due=deletion_due(case),
+        deletion_due=deleted,
         held_until=hold.until if hold else None,
+        retention_ends=ends,
+        kept_by_hold=kept,
     )
 
 

@@ -43,9 +43,9 @@ urlpatterns = [
     # The life of a case: review, the age band's end, legal holds (sharing-rules.md 6)
     path("sager/<int:pk>/revurdering/", lifecycle.case_review, name="case_review"),
     path("sager/<int:pk>/aldersgraense/", lifecycle.case_handover, name="case_handover"),
-    path("sager/<int:pk>/tilbageholdelse/", lifecycle.legal_holds, name="legal_holds"),
+    path("sager/<int:pk>/slettestop/", lifecycle.legal_holds, name="legal_holds"),
     path(
-        "sager/<int:pk>/tilbageholdelse/<int:hold_pk>/ophaev/",
+        "sager/<int:pk>/slettestop/<int:hold_pk>/ophaev/",
         lifecycle.legal_hold_lift,
         name="legal_hold_lift",
     ),

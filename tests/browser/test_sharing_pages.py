@@ -7,51 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
 from playwright.sync_api import expect
 
+from tests.browser.conftest import assert_fits_and_passes_axe, login
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = settings.DEMO_PASSWORD or "samraad-demo-2026"
-PHONE = {"width": 390, "height": 844}
-AXE = Axe()
-
-
-@pytest.fixture
-def phone(page: Any) -> Any:
-    page.set_viewport_size(PHONE)
-    return page
-
-
-def login(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/**")
-
-
-# The elements reaching past the right edge, to say what overflows when something does.
-WIDE_ELEMENTS = """() => {
-  const width = document.documentElement.clientWidth;
-  return [...document.querySelectorAll("body *")]
-    .filter(el => el.getBoundingClientRect().right > width + 0.5)
-    .map(el => `${el.tagName.toLowerCase()}.${el.getAttribute("class") || ""}`)
-    .slice(0, 10);
-}"""
-
-
-def assert_fits_and_passes_axe(page: Any, what: str) -> None:
-    """No sideways scrolling at 390 px, and no axe violation (details opened first)."""
-    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{what}: {overflow} px too wide: {page.evaluate(WIDE_ELEMENTS)}"
-    results = AXE.run(page)
-    assert results.violations_count == 0, f"{what}:\n{results.generate_snapshot()}"
 
 
 def _case_with_everything() -> Any:

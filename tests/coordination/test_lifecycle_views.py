@@ -5,6 +5,7 @@ dates the case page and the case list show."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination import services
-from coordination.models import AuditEvent, Case, LegalHold
+from accounts.models import Unit
+from coordination.models import AuditEvent, Case, Forum, LegalHold
 from coordination.workflows import add_months
 from tests.coordination.test_reviews import case_for, citizen_turning
 from tests.helpers import token_client, user
@@ -264,6 +266,62 @@ def test_the_api_gives_the_cases_dates(open_case) -> None:
     services.case_close(actor=police, case=case, reason="Slut", code="other")
     body = token_client("politi.forebyg").get(f"/api/v1/cases/{case.pk}/").json()
     assert body["life"]["held_until"] == until.isoformat()
-    assert body["life"]["deletion_due"] == add_months(timezone.localdate(), 12).isoformat()
+    # Deleted the day after the hold, which runs longer than the retention period.
+    assert body["life"]["deletion_due"] == (until + dt.timedelta(days=1)).isoformat()
     assert body["life"]["next_review"] is None
     assert token_client("ssp.hjoerring").get(f"/api/v1/cases/{case.pk}/").status_code == 404
+
+
+# --- The citizen's insight report -----------------------------------------------------------
+
+
+def test_the_insight_report_says_when_each_case_is_reviewed_and_deleted(
+    client_as, open_case
+) -> None:
+    """One open case (its next review), one closed (its deletion day) and one closed on hold
+    (the deletion day after the hold, and the hold itself): in Danish dates."""
+    from django.utils.formats import date_format
+    from django.utils.translation import override
+
+    kk = open_case(*KK, age=16, track="15-17", others=["Forebyggelse Aalborg"])
+    police = user("politi.forebyg")
+    psp = services.case_open(
+        actor=police,
+        citizen=kk.citizen,
+        forum=Forum.objects.get(name="PSP Aalborg"),
+        lead_unit=Unit.objects.get(name="Forebyggelse Aalborg"),
+        age_override_reason="Test",
+    )
+    services.case_close(actor=police, case=psp, reason="Slut", code="other")
+    until = timezone.localdate() + dt.timedelta(days=500)
+    services.legal_hold_place(actor=police, case=psp, reason="Klagesag", until=until)
+    response = client_as("revisor").post(url("audit_insight"), {"cpr": kk.citizen.full_cpr()})
+    assert response.status_code == 200
+    body = response.content.decode()
+
+    def danish(day: dt.date) -> str:
+        with override("da"):
+            return date_format(day, "SHORT_DATE_FORMAT")
+
+    reviews = re.findall(r'data-testid="insight-review">([^<]*)<', body)
+    deletions = re.findall(r'data-testid="insight-deletion">([^<]*)<', body)
+    assert danish(kk.next_review_at) in reviews
+    # Open: deleted a retention period after it is closed; closed on hold: after the hold.
+    assert any("12 måneder efter lukningen" in cell for cell in deletions)
+    assert any(danish(until + dt.timedelta(days=1)) in cell for cell in deletions)
+    assert f"slettestop til og med {danish(until)}" in body
+
+
+def test_the_retention_run_is_a_nightly_beat_task(settings, open_case) -> None:
+    from coordination import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["apply-retention"]
+    assert entry["task"] == "coordination.tasks.apply_retention"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
+    old = open_case(*PSP, age=40)
+    services.case_close(actor=user("politi.forebyg"), case=old, reason="Slut", code="other")
+    Case.objects.filter(pk=old.pk).update(
+        retention_from=timezone.now() - dt.timedelta(days=400)
+    )
+    assert tasks.apply_retention() >= 1
+    assert not Case.objects.filter(pk=old.pk).exists()

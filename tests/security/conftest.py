@@ -364,7 +364,7 @@ SEGMENT_OBJECTS: dict[str, str] = {
     "punkter": "agenda_item",
     "tilbud": "offer",
     "henvisninger": "referral",
-    "tilbageholdelse": "legal_hold",
+    "slettestop": "legal_hold",
 }
 
 
