@@ -84,13 +84,23 @@ def test_the_lead_decides_as_the_young_person_turns_18(live_server, phone) -> No
 
 def test_a_coordinator_holds_a_closed_case_and_lifts_the_hold(live_server, phone) -> None:
     from coordination import services
-    from tests.helpers import user
+    from coordination.models import ALL_CATEGORIES
+    from tests.helpers import unit, user
 
     case = _open_kk_case(days_to_18=400)
+    services.participant_add(
+        actor=user("ssp.aalborg"),
+        case=case,
+        unit=unit("Forebyggelse Aalborg"),
+        role="participant",
+        legal_basis=case.forum.default_legal_basis,
+        categories=ALL_CATEGORIES,
+    )
     services.case_close(actor=user("ssp.aalborg"), case=case, reason="Afsluttet", code="other")
     base = live_server.url
     login(phone, base, "politi.forebyg")
-    phone.goto(f"{base}/sager/{case.pk}/")
+    response = phone.goto(f"{base}/sager/{case.pk}/")
+    assert response is not None and response.status == 200
     assert phone.locator("[data-testid=deletion-date]").count() >= 1
     assert_fits_and_passes_axe(phone, "closed case page with its deletion date")
 
