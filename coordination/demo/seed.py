@@ -28,7 +28,7 @@ _WORKING_ROLES = frozenset(
 )
 
 # The workflow stories, in the order they are told.
-STORIES: tuple[Callable[[Story], None], ...] = (Story.knock_knock, Story.psp)
+STORIES: tuple[Callable[[Story], None], ...] = (Story.knock_knock, Story.psp, Story.life)
 
 
 class Seeder(CaseSeeder):

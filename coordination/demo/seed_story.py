@@ -36,6 +36,7 @@ from coordination.models import (
     ConcernReport,
     Contact,
     Forum,
+    LegalHold,
     Meeting,
     Offer,
     RelatedPerson,
@@ -449,3 +450,48 @@ class Story:
         )
         backdate(item, discussed_at=starts + dt.timedelta(minutes=15))
         self._held(meeting, police, [police, psychiatry, social], self._ago(3, 9))
+
+    # --- The life of a case (sharing-rules.md 6) ----------------------------------------
+
+    def life(self) -> None:
+        """Reviews, deletion dates and a legal hold on cases of the cohorts (not the stories'
+        citizens): an SSP Aalborg case reviewed as still necessary and another whose review
+        is overdue; a Knock Knock case closed three months ago (its deletion date shows); a
+        PSP case closed as long ago and on hold. Told once: left out when a hold exists."""
+        if LegalHold.objects.exists():
+            self.tally.existing_stories += 1
+            return
+        ssp, police = self.users["ssp.aalborg"], self.users["politi.forebyg"]
+
+        def first_open(forum: str, n: int = 1) -> list[Case]:
+            return list(
+                Case.objects.open().filter(forum=self.seeder.forums[forum]).order_by("pk")[:n]
+            )
+
+        reviewed, overdue = first_open("SSP Aalborg", 2)
+        services.case_review(
+            actor=ssp,
+            case=reviewed,
+            decision="continue",
+            reason="Fortsat kontakt; familien deltager i møderne.",
+            next_review_at=self.today + dt.timedelta(days=120),
+        )
+        # A review date of the demo's past, set as `backdate` sets timestamps.
+        Case.objects.filter(pk=overdue.pk).update(next_review_at=self.today - dt.timedelta(days=5))
+        closed_on = self.now - dt.timedelta(days=90)
+        (kk,) = first_open("Knock Knock Aalborg")
+        (psp,) = first_open("PSP Aalborg")
+        for case, actor in ((kk, ssp), (psp, police)):
+            services.case_close(
+                actor=actor, case=case, reason="Målet for forløbet er nået.", code="other"
+            )
+            backdate(case, closed_at=closed_on, retention_from=closed_on)
+        services.legal_hold_place(
+            actor=police,
+            case=psp,
+            reason="Klage over afgørelsen verserer hos Ankestyrelsen.",
+            until=self.today + dt.timedelta(days=400),
+        )
+        self.tally.created["reviews"] += 1
+        self.tally.created["closed cases"] += 2
+        self.tally.created["legal holds"] += 1

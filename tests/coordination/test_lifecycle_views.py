@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import services
 from accounts.models import Unit
+from coordination import services
 from coordination.models import AuditEvent, Case, Forum, LegalHold
 from coordination.workflows import add_months
 from tests.coordination.test_reviews import case_for, citizen_turning
@@ -320,8 +320,6 @@ def test_the_retention_run_is_a_nightly_beat_task(settings, open_case) -> None:
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
     old = open_case(*PSP, age=40)
     services.case_close(actor=user("politi.forebyg"), case=old, reason="Slut", code="other")
-    Case.objects.filter(pk=old.pk).update(
-        retention_from=timezone.now() - dt.timedelta(days=400)
-    )
+    Case.objects.filter(pk=old.pk).update(retention_from=timezone.now() - dt.timedelta(days=400))
     assert tasks.apply_retention() >= 1
     assert not Case.objects.filter(pk=old.pk).exists()
