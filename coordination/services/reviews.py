@@ -67,21 +67,31 @@ def case_review(
         next_review_at = None
     else:
         raise ValidationError({"decision": _("Choose whether the case goes on or is closed.")})
-    review = CaseReview.objects.create(
-        case=case,
-        kind=CaseReview.Kind.REVIEW,
-        decision=decision,
-        reason=reason,
+    return _recorded(
+        CaseReview(
+            case=case,
+            kind=CaseReview.Kind.REVIEW,
+            decision=decision,
+            reason=reason,
+            next_review_at=next_review_at,
+            reviewed_by=actor,
+            unit=unit,
+        ),
+        change="case_review",
         next_review_at=next_review_at,
-        reviewed_by=actor,
-        unit=unit,
     )
+
+
+def _recorded(review: CaseReview, *, change: str, **detail: object) -> CaseReview:
+    """Save the lead unit's review or decision and write its audit event (the reason is
+    the lead's own text: never in the log)."""
+    review.save()
     audit.write_event(
-        actor=actor,
+        actor=review.reviewed_by,
         action=audit.Action.CHANGE,
-        obj=case,
-        unit=unit,
-        detail={"change": "case_review", "decision": decision, "next_review_at": next_review_at},
+        obj=review.case,
+        unit=review.unit,
+        detail={"change": change, "decision": review.decision, **detail},
     )
     return review
 
@@ -167,28 +177,20 @@ def case_handover(
         raise ValidationError({"decision": _("Choose one of the decisions.")})
     case.band_decision_for = day
     case.save(update_fields=["track", "age_override_reason", "band_decision_for"])
-    review = CaseReview.objects.create(
-        case=case,
-        kind=CaseReview.Kind.HANDOVER,
-        decision=decision,
-        reason=reason,
-        transferred_to=transferred,
-        reviewed_by=actor,
-        unit=unit,
+    return _recorded(
+        CaseReview(
+            case=case,
+            kind=CaseReview.Kind.HANDOVER,
+            decision=decision,
+            reason=reason,
+            transferred_to=transferred,
+            reviewed_by=actor,
+            unit=unit,
+        ),
+        change="case_handover",
+        leaves_band_on=day,
+        transferred_to=transferred.pk if transferred else None,
     )
-    audit.write_event(
-        actor=actor,
-        action=audit.Action.CHANGE,
-        obj=case,
-        unit=unit,
-        detail={
-            "change": "case_handover",
-            "decision": decision,
-            "leaves_band_on": day,
-            "transferred_to": transferred.pk if transferred else None,
-        },
-    )
-    return review
 
 
 def legal_hold_check(reason: str, until: dt.date | None) -> str:
