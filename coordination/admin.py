@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from coordination import audit, services
 from coordination.models import (
     Action,
+    ActionPlan,
+    ActionPlanItem,
+    BoTrygtStatus,
     Case,
     CaseGroupObjectPermission,
     CaseParticipant,
@@ -23,14 +26,20 @@ from coordination.models import (
     Consent,
     ConsentDecision,
     Contact,
+    CooperationPlan,
+    Council,
+    CouncilMeeting,
+    CouncilMember,
     EmergencyAccess,
     Entry,
+    FocusArea,
     Forum,
     Incident,
     LegalHold,
     Meeting,
     Offer,
     OutcomeSnapshot,
+    PreventionActivity,
     Referral,
     RelatedPerson,
 )
@@ -311,3 +320,59 @@ class IncidentAdmin(SharedContentAdmin):
 class OutcomeSnapshotAdmin(SharedContentAdmin):
     list_display = ["case", "category", "legal_basis", "unit", "recorded_at"]
     fields = ["case", "category", "legal_basis", "unit", "audience_all", "recorded_at"]
+
+
+# --- The district's governance (models/councils.py): no personal data -------------------------
+
+
+class FocusAreaInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = FocusArea
+    extra = 0
+
+
+@admin.register(CooperationPlan)
+class CooperationPlanAdmin(AuditedAdmin):
+    list_display = ["year", "title", "approved_on"]
+    inlines = [FocusAreaInline]
+
+
+class CouncilMemberInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = CouncilMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class CouncilMeetingInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = CouncilMeeting
+    extra = 0
+
+
+@admin.register(Council)
+class CouncilAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "municipality", "secretariat"]
+    list_filter = ["kind"]
+    inlines = [CouncilMemberInline, CouncilMeetingInline]
+
+
+class ActionPlanItemInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ActionPlanItem
+    extra = 0
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(AuditedAdmin):
+    list_display = ["council", "year", "status", "approved_on"]
+    list_filter = ["year", "status"]
+    list_select_related = ["council"]
+    inlines = [ActionPlanItemInline]
+
+
+@admin.register(PreventionActivity)
+class PreventionActivityAdmin(AuditedAdmin):
+    list_display = ["held_on", "municipality", "kind", "title", "focus_area"]
+    list_filter = ["kind", "municipality"]
+
+
+@admin.register(BoTrygtStatus)
+class BoTrygtStatusAdmin(AuditedAdmin):
+    list_display = ["municipality", "status", "since", "note"]

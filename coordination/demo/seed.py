@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 
 from accounts import services as account_services
 from accounts.models import Membership, Organisation, Unit, User
+from coordination.demo.councils import seed_councils
 from coordination.demo.organisations import FORUMS, ORGANISATIONS, PERSONAS, UNITS
 from coordination.demo.seed_cases import CaseSeeder
 from coordination.demo.seed_story import Story
@@ -51,6 +52,8 @@ class Seeder(CaseSeeder):
         self._units()
         self._forums()
         self._personas()
+        # The plan, the kredsråd and the lokalråd (facts of the 2025 plan; no personal data).
+        self.tally.created.update(seed_councils())
 
     def tell(self, story: Callable[[Story], None]) -> None:
         """One of `STORIES`; left out if its citizens exist (the story was told)."""

@@ -11,6 +11,17 @@ from coordination.models.casework import Incident, Offer, OutcomeSnapshot, Refer
 from coordination.models.choices import ALL_CATEGORIES, Category, EffortType, LegalBasis
 from coordination.models.citizens import Citizen, RelatedPerson
 from coordination.models.content import Recipient, SharedContent
+from coordination.models.councils import (
+    ActionPlan,
+    ActionPlanItem,
+    BoTrygtStatus,
+    CooperationPlan,
+    Council,
+    CouncilMeeting,
+    CouncilMember,
+    FocusArea,
+    PreventionActivity,
+)
 from coordination.models.forums import Forum
 from coordination.models.intake import ConcernReport
 from coordination.models.meetings import AgendaItem, Meeting, MinutesDistribution
@@ -27,11 +38,14 @@ from coordination.models.sharing import (
 __all__ = [
     "ALL_CATEGORIES",
     "Action",
+    "ActionPlan",
+    "ActionPlanItem",
     "AgendaItem",
     "AuditEvent",
     "AuditSample",
     "AuditSampleItem",
     "AuditSeal",
+    "BoTrygtStatus",
     "Case",
     "CaseGroupObjectPermission",
     "CaseParticipant",
@@ -43,9 +57,14 @@ __all__ = [
     "Consent",
     "ConsentDecision",
     "Contact",
+    "CooperationPlan",
+    "Council",
+    "CouncilMeeting",
+    "CouncilMember",
     "EffortType",
     "EmergencyAccess",
     "Entry",
+    "FocusArea",
     "Forum",
     "Incident",
     "InsightException",
@@ -56,6 +75,7 @@ __all__ = [
     "Notification",
     "Offer",
     "OutcomeSnapshot",
+    "PreventionActivity",
     "Recipient",
     "Referral",
     "RelatedPerson",

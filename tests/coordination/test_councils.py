@@ -1,0 +1,84 @@
+"""The district's governance as data (issue 16, part 1): the 2025 cooperation plan with its
+seven focus areas, the kredsråd and the nine lokalråd, their handleplans in several states,
+and Bo Trygt per municipality, seeded from the plan's facts; the tables' invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from coordination.demo.councils import seed_councils
+from coordination.demo.organisations import ALL_MUNICIPALITIES
+from coordination.models import (
+    ActionPlan,
+    BoTrygtStatus,
+    CooperationPlan,
+    Council,
+    FocusArea,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_the_2025_plan_with_its_seven_focus_areas() -> None:
+    plan = CooperationPlan.objects.get(year=2025)
+    codes = list(plan.focus_areas.values_list("code", flat=True))
+    assert codes == ["05.1", "05.2", "05.3", "05.4", "05.5", "05.6", "05.7"]
+    assert plan.focus_areas.get(code="05.1").effort_type == "psp"
+    assert plan.focus_areas.get(code="05.2").effort_type == "knock_knock"
+
+
+def test_the_kredsraad_is_the_police_director_and_the_nine_mayors() -> None:
+    kredsraad = Council.objects.get(kind=Council.Kind.KREDSRAAD)
+    titles = list(kredsraad.members.values_list("title", flat=True))
+    assert len(titles) == 10 and "Politidirektør" in titles
+    assert sum(t.startswith("Borgmester") for t in titles) == 9
+    # Youth crime is discussed at least once a year, in May.
+    (may,) = kredsraad.meetings.filter(youth_crime=True)
+    assert may.held_on.month == 5
+
+
+def test_one_lokalraad_per_municipality_each_with_a_handleplan() -> None:
+    lokalraad = Council.objects.filter(kind=Council.Kind.LOKALRAAD)
+    assert sorted(lokalraad.values_list("municipality", flat=True)) == sorted(ALL_MUNICIPALITIES)
+    plans = ActionPlan.objects.filter(year=2025)
+    assert plans.count() == 9
+    on_time = [p for p in plans if p.approved_on and p.approved_on < p.deadline]
+    late = [p for p in plans if p.approved_on and p.approved_on >= p.deadline]
+    drafts = [p for p in plans if p.status == ActionPlan.Status.DRAFT]
+    assert len(on_time) >= 5 and len(late) >= 1 and len(drafts) >= 1
+    aalborg = plans.get(council__municipality="Aalborg")
+    assert aalborg.items.filter(focus_area__code="05.2").exists()  # Knock Knock
+    assert plans.get(council__municipality="Læsø").items.filter(focus_area=None).exists()
+
+
+def test_bo_trygt_stands_as_the_plan_says() -> None:
+    status = dict(BoTrygtStatus.objects.values_list("municipality", "status"))
+    assert status["Læsø"] == "not_relevant"
+    assert status["Hjørring"] == "integrated"
+    assert set(status) == set(ALL_MUNICIPALITIES)
+
+
+def test_seeding_again_creates_nothing() -> None:
+    assert seed_councils() == {"plans": 0, "councils": 0, "action plans": 0}
+
+
+def test_the_deadline_is_1_february() -> None:
+    assert ActionPlan(year=2027).deadline == dt.date(2027, 2, 1)
+
+
+def test_the_tables_refuse_what_cannot_be() -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Council.objects.create(kind="lokalraad", name="Endnu et lokalråd", municipality="Aalborg")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Council.objects.create(kind="lokalraad", name="Uden kommune", municipality="")
+    council = Council.objects.get(municipality="Aalborg")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ActionPlan.objects.create(council=council, year=2026, status="approved")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ActionPlan.objects.create(council=council, year=2025)
+    plan = CooperationPlan.objects.get(year=2025)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FocusArea.objects.create(plan=plan, code="05.1", title="Dublet")
