@@ -41,7 +41,7 @@ from coordination.models import (
 PERSONAS: tuple[str, ...] = (
     "ssp.aalborg", "politi.forebyg", "politi.efterforsk", "psyk.syd", "job.aalborg",
     "fam.aalborg", "social.aalborg", "ssp.hjoerring", "skole.aalborg", "statistik",
-    "revisor", "admin",
+    "lokalraad.aalborg", "lokalraad.hjoerring", "revisor", "admin",
 )  # fmt: skip
 
 

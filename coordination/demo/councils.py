@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Unit, User
 from coordination.demo.organisations import (
     ALL_MUNICIPALITIES,
     POLICE,
@@ -112,6 +112,13 @@ BO_TRYGT: dict[str, tuple[str, dt.date | None, str]] = {
 BO_TRYGT_SUPPORTED_UNTIL = dt.date(2026, 12, 31)
 
 
+# Lokalråd with a secretariat unit and a secretary persona in Samråd (organisations.py).
+SECRETARIES: dict[str, tuple[str, str]] = {
+    "Aalborg": ("Lokalrådssekretariatet Aalborg", "lokalraad.aalborg"),
+    "Hjørring": ("Lokalrådssekretariatet Hjørring", "lokalraad.hjoerring"),
+}
+
+
 def lokalraad_name(municipality: str) -> str:
     return f"Lokalrådet i {municipality} Kommune"
 
@@ -154,9 +161,14 @@ def seed_councils() -> dict[str, int]:
             )
     for municipality in ALL_MUNICIPALITIES:
         organisation = Organisation.objects.get(name=municipality_organisation(municipality))
+        unit_name, username = SECRETARIES.get(municipality, ("", ""))
         council, new = Council.objects.get_or_create(
             name=lokalraad_name(municipality),
-            defaults={"kind": Council.Kind.LOKALRAAD, "municipality": municipality},
+            defaults={
+                "kind": Council.Kind.LOKALRAAD,
+                "municipality": municipality,
+                "secretariat": Unit.objects.filter(name=unit_name).first(),
+            },
         )
         if not new:
             continue
@@ -166,6 +178,15 @@ def seed_councils() -> dict[str, int]:
             ("Kommunaldirektøren", f"Kommunaldirektør, {municipality} Kommune", organisation),
         ):
             CouncilMember.objects.create(council=council, name=name, title=title, organisation=org)
+        secretary = User.objects.filter(username=username).first() if username else None
+        if secretary is not None:
+            CouncilMember.objects.create(
+                council=council,
+                name=secretary.get_full_name(),
+                title=f"Sekretær for lokalrådet, {municipality} Kommune",
+                organisation=organisation,
+                user=secretary,
+            )
         approved = ACTION_PLAN_APPROVED.get(municipality)
         action_plan = ActionPlan.objects.create(
             council=council,

@@ -114,6 +114,9 @@ _OTHER_UNITS: tuple[UnitSpec, ...] = (
     UnitSpec("Skoler Aalborg", "Aalborg Kommune", _U.SCHOOL, "Aalborg"),
     UnitSpec("UngAalborg", "Aalborg Kommune", _U.YOUTH, "Aalborg"),
     UnitSpec("Tryg Aalborg", "Aalborg Kommune", _U.COOPERATION, "Aalborg"),
+    # The lokalråd's secretariats (the handleplan, the deadline; statistics only).
+    UnitSpec("Lokalrådssekretariatet Aalborg", "Aalborg Kommune", _U.COOPERATION, "Aalborg"),
+    UnitSpec("Lokalrådssekretariatet Hjørring", "Hjørring Kommune", _U.COOPERATION, "Hjørring"),
 )
 
 # Every municipality: SSP, social services, family services and a jobcenter.
@@ -310,6 +313,12 @@ PERSONAS: tuple[Persona, ...] = (
             "Skoler Aalborg", _R.CASEWORKER),
     Persona("statistik", "Karen", "Rasmussen", "Statistics for the Kredsråd (aggregates only)",
             "Kredsrådssekretariatet", _R.STATISTICS),
+    Persona("lokalraad.aalborg", "Anne", "Poulsen",
+            "Secretary of the Aalborg lokalråd (statistics only)",
+            "Lokalrådssekretariatet Aalborg", _R.STATISTICS),
+    Persona("lokalraad.hjoerring", "Morten", "Thomsen",
+            "Secretary of the Hjørring lokalråd (statistics only)",
+            "Lokalrådssekretariatet Hjørring", _R.STATISTICS),
     Persona("revisor", "Peter", "Christensen", "Auditor (audit log, not case content)",
             "Intern revision", _R.AUDITOR),
     Persona("admin", "Birgitte", "Mortensen", "System administrator", "Systemadministration",

@@ -82,3 +82,15 @@ def test_the_tables_refuse_what_cannot_be() -> None:
     plan = CooperationPlan.objects.get(year=2025)
     with pytest.raises(IntegrityError), transaction.atomic():
         FocusArea.objects.create(plan=plan, code="05.1", title="Dublet")
+
+
+def test_the_aalborg_and_hjoerring_lokalraad_have_a_secretary_in_samraad() -> None:
+    for municipality, username in (
+        ("Aalborg", "lokalraad.aalborg"),
+        ("Hjørring", "lokalraad.hjoerring"),
+    ):
+        council = Council.objects.get(municipality=municipality)
+        assert council.secretariat is not None
+        assert council.members.filter(user__username=username).exists()
+        membership = council.secretariat.memberships.get(user__username=username)
+        assert membership.role == "statistics"  # aggregates only, never a case

@@ -77,7 +77,7 @@ pytestmark = pytest.mark.django_db
 Y, N, R = "Y", "N", "R"
 B, C, E = LegalBasis, Category, EffortType
 
-PERSONAS = demo.PERSONA_USERNAMES  # the twelve personas of docs/demo-data.md, in its order
+PERSONAS = demo.PERSONA_USERNAMES  # the personas of docs/demo-data.md, in its order
 
 # --- The case kinds ---------------------------------------------------------------------
 
@@ -384,6 +384,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),  # Hjørring sees no Aalborg case (sharing rule 2.1)
         ("politi.efterforsk", NOTHING),  # investigation never (rpl. § 115, stk. 2, 2. pkt.)
         ("statistik",         NOTHING),  # aggregates only (sharing-rules.md 3)
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),  # the audit log, not case content
         ("admin",             NOTHING),  # a superuser, yet no case content
     ],
@@ -400,6 +402,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -415,6 +419,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -430,6 +436,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -444,6 +452,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -458,6 +468,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -472,6 +484,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -487,6 +501,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -502,6 +518,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -521,6 +539,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -539,6 +559,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],
@@ -555,6 +577,8 @@ GRID: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("ssp.hjoerring",     NOTHING),
         ("politi.efterforsk", NOTHING),
         ("statistik",         NOTHING),
+        ("lokalraad.aalborg", NOTHING),
+        ("lokalraad.hjoerring", NOTHING),
         ("revisor",           NOTHING),
         ("admin",             NOTHING),
     ],

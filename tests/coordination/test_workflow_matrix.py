@@ -51,7 +51,15 @@ ACTIONS = (
 )
 NOTHING = (N, N, N, N, N, N, N, N, N, N, N, N)
 NOTHING_KK = (N, X, X, N, N, X, N, N, N, N, N, N)
-OUTSIDERS = ("politi.efterforsk", "ssp.hjoerring", "statistik", "revisor", "admin")
+OUTSIDERS = (
+    "politi.efterforsk",
+    "ssp.hjoerring",
+    "statistik",
+    "lokalraad.aalborg",
+    "lokalraad.hjoerring",
+    "revisor",
+    "admin",
+)
 
 # fmt: off
 MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
