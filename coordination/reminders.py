@@ -1,8 +1,9 @@
 """Reminders: the scan that records them and the delivery that sends them, exactly once.
 
 The scan (a beat task, every minute) finds every deadline that has come into a reminder's
-window (`reminder_finders.FINDERS`, one finder per kind) and inserts one `Reminder` row per (kind, thing, deadline): the unique constraints
-make a second scan, an overlapping scan or a scan after an outage insert nothing new. Only
+window (`reminder_finders.FINDERS`, one finder per kind) and inserts one `Reminder` row
+per (kind, thing, deadline): the unique constraints make a second scan, an overlapping scan
+or a scan after an outage insert nothing new. Only
 after the rows are committed is their delivery enqueued (`transaction.on_commit`), in
 batches. Pending reminders whose delivery was enqueued long ago are enqueued again, so a
 broker outage or a dead worker loses nothing. Delivery locks the row and does nothing if it
