@@ -346,6 +346,9 @@ REMINDER_AGE_BAND_LEAD_DAYS = env.int("REMINDER_AGE_BAND_LEAD_DAYS", default=30)
 REMINDER_CONCERN_LEAD_HOURS = env.int("REMINDER_CONCERN_LEAD_HOURS", default=12)
 # Outcome snapshots (3, 6, 12 months after enrolment): remind this many days ahead.
 REMINDER_OUTCOME_LEAD_DAYS = env.int("REMINDER_OUTCOME_LEAD_DAYS", default=7)
+# A lokalråd's handleplan not yet approved: its secretariat is reminded this long before
+# 1 February, and again on the day.
+REMINDER_ACTION_PLAN_LEAD_DAYS = env.int("REMINDER_ACTION_PLAN_LEAD_DAYS", default=14)
 # A pending reminder not delivered this long after it was enqueued is enqueued again (the
 # broker was down, or a worker died); delivery is idempotent, so a repeat sends nothing twice.
 REMINDER_REENQUEUE_AFTER_SECONDS = env.int("REMINDER_REENQUEUE_AFTER_SECONDS", default=300)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from coordination import lifecycle, workflows
 from coordination.models import (
     Action,
+    ActionPlan,
     Case,
     CaseParticipant,
     ConcernReport,
@@ -259,6 +260,38 @@ def _outcome_reminders(now: dt.datetime) -> list[Reminder]:
     return case_reminders(Kind.OUTCOME_DUE, candidates)
 
 
+def action_plan_reminders(now: dt.datetime) -> list[Reminder]:
+    """Handleplans not yet approved as 1 February of their year nears: to the lokalråd's
+    secretariat `REMINDER_ACTION_PLAN_LEAD_DAYS` ahead, and again on the day."""
+    today = timezone.localtime(now).date()
+    lead = _days(settings.REMINDER_ACTION_PLAN_LEAD_DAYS)
+    plans = (
+        ActionPlan.objects.filter(status=ActionPlan.Status.DRAFT, year__in=[today.year])
+        .exclude(council__secretariat=None)
+        .values_list("pk", "year", "council__secretariat")
+    )
+    ahead, due = [], []
+    for pk, year, unit in plans:
+        deadline = ActionPlan(year=year).deadline
+        if deadline - lead <= today:
+            ahead.append((pk, lifecycle.local_midnight(deadline), unit))
+        if deadline == today:
+            due.append((pk, lifecycle.local_midnight(deadline), unit))
+    found: list[Reminder] = []
+    for kind, rows in ((Kind.ACTION_PLAN_DUE, ahead), (Kind.ACTION_PLAN_DEADLINE, due)):
+        existing = set(
+            Reminder.objects.filter(kind=kind, action_plan_id__in=[r[0] for r in rows]).values_list(
+                "action_plan_id", "deadline"
+            )
+        )
+        found += [
+            Reminder(kind=kind, action_plan_id=pk, deadline=at, recipient_unit_id=unit)
+            for pk, at, unit in rows
+            if (pk, at) not in existing
+        ]
+    return found
+
+
 FINDERS: tuple[Callable[[dt.datetime], list[Reminder]], ...] = (
     _action_reminders,
     _review_reminders,
@@ -266,4 +299,5 @@ FINDERS: tuple[Callable[[dt.datetime], list[Reminder]], ...] = (
     _age_band_reminders,
     _concern_reminders,
     _outcome_reminders,
+    action_plan_reminders,
 )

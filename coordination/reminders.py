@@ -129,11 +129,14 @@ def _recipients(reminder: Reminder) -> list[User]:
         user = User.objects.filter(pk=reminder.recipient_id, is_active=True).first()
         return [user] if user else []
     if reminder.recipient_unit_id:
+        # A lokalråd's secretariat: everyone in it (it works with statistics, not cases);
+        # any other unit: its coordinators.
+        roles = (
+            {} if reminder.action_plan_id else {"memberships__role": Membership.Role.COORDINATOR}
+        )
         return list(
             User.objects.filter(
-                is_active=True,
-                memberships__unit_id=reminder.recipient_unit_id,
-                memberships__role=Membership.Role.COORDINATOR,
+                is_active=True, memberships__unit_id=reminder.recipient_unit_id, **roles
             ).distinct()
         )
     return []
@@ -160,6 +163,9 @@ def _still_relevant(reminder: Reminder) -> bool:
         if reminder.kind == Kind.CONCERN_SCREENING:
             return not report.decision and report.screening_due_at == reminder.deadline
         return report.feedback_given_at is None and report.feedback_due_at == reminder.deadline
+    if reminder.action_plan_id:
+        plan = reminder.action_plan
+        return bool(plan and plan.status == plan.Status.DRAFT)
     case = reminder.case
     if case is None or case.status == Case.Status.CLOSED:
         return False
@@ -226,6 +232,9 @@ def _subject_reference(reminder: Reminder) -> str:
     """The reference an e-mail may carry: the case's, or the concern report's (BH-...)."""
     if reminder.concern_report_id:
         return reminder.concern_report.reference  # type: ignore[union-attr]
+    if reminder.action_plan_id:
+        plan = reminder.action_plan
+        return f"{plan.council.municipality} {plan.year}" if plan else ""
     case = reminder.case or (reminder.action.case if reminder.action_id else None)  # type: ignore[union-attr]
     return case.reference if case else ""
 
@@ -243,7 +252,12 @@ def notification_email(*, notification_id: int) -> bool:
     if not claimed:
         return False
     note = Notification.objects.select_related(
-        "user", "reminder", "reminder__case", "reminder__action__case", "reminder__concern_report"
+        "user",
+        "reminder",
+        "reminder__case",
+        "reminder__action__case",
+        "reminder__concern_report",
+        "reminder__action_plan__council",
     ).get(pk=notification_id)
     reminder = note.reminder
     try:

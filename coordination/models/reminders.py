@@ -34,6 +34,8 @@ class Reminder(models.Model):
         CONCERN_FEEDBACK = "concern_feedback", _("Feedback to the reporter due")
         OUTCOME_DUE = "outcome_due", _("Outcome snapshot due")
         CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+        ACTION_PLAN_DUE = "action_plan_due", _("Handleplan to be fixed by 1 February")
+        ACTION_PLAN_DEADLINE = "action_plan_deadline", _("Handleplan deadline today")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -73,6 +75,15 @@ class Reminder(models.Model):
         blank=True,
         related_name="reminders",
         verbose_name=_("concern report"),
+    )
+    # A lokalråd's handleplan not yet approved as its deadline nears (councils.py).
+    action_plan = models.ForeignKey(
+        "coordination.ActionPlan",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("action plan"),
     )
     deadline = models.DateTimeField(_("deadline"))
     # Who is told: a person, or (when no person is named) the coordinators of a unit.
@@ -120,9 +131,17 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "case", "deadline"],
                 condition=models.Q(
-                    action__isnull=True, consent__isnull=True, concern_report__isnull=True
+                    action__isnull=True,
+                    consent__isnull=True,
+                    concern_report__isnull=True,
+                    action_plan__isnull=True,
                 ),
                 name="reminder_unique_case",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "action_plan", "deadline"],
+                condition=models.Q(action_plan__isnull=False),
+                name="reminder_unique_action_plan",
             ),
             models.UniqueConstraint(
                 fields=["kind", "concern_report", "deadline"],
@@ -133,7 +152,8 @@ class Reminder(models.Model):
                 condition=models.Q(action__isnull=False)
                 | models.Q(consent__isnull=False)
                 | models.Q(case__isnull=False)
-                | models.Q(concern_report__isnull=False),
+                | models.Q(concern_report__isnull=False)
+                | models.Q(action_plan__isnull=False),
                 name="reminder_has_a_subject",
             ),
         ]

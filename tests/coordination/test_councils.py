@@ -94,3 +94,61 @@ def test_the_aalborg_and_hjoerring_lokalraad_have_a_secretary_in_samraad() -> No
         assert council.members.filter(user__username=username).exists()
         membership = council.secretariat.memberships.get(user__username=username)
         assert membership.role == "statistics"  # aggregates only, never a case
+
+
+# --- The handleplan's deadline reminds the lokalråd's secretariat ----------------------------
+
+
+def test_the_handleplan_deadline_reminds_the_secretary_once_ahead_and_on_the_day(
+    mailoutbox,
+) -> None:
+    import time_machine
+    from django.utils import timezone
+
+    from coordination import reminders, tasks
+    from coordination.models import Notification, Reminder
+
+    aalborg = Council.objects.get(municipality="Aalborg")
+    plan = ActionPlan.objects.create(council=aalborg, year=2027)
+    secretary = aalborg.secretariat.memberships.get().user
+    secretary.email = "sekretaer@example.org"
+    secretary.save(update_fields=["email"])
+    zone = timezone.get_current_timezone()
+
+    def scan(day: dt.date) -> list[Reminder]:
+        before = set(Reminder.objects.values_list("pk", flat=True))
+        with time_machine.travel(dt.datetime.combine(day, dt.time(9), tzinfo=zone), tick=False):
+            reminders.reminders_scan(enqueue=False)
+        found = Reminder.objects.exclude(pk__in=before).filter(action_plan=plan)
+        tasks.deliver_reminders(list(found.values_list("pk", flat=True)))
+        return list(found)
+
+    assert scan(dt.date(2027, 1, 10)) == []  # more than 14 days ahead
+    (ahead,) = scan(dt.date(2027, 1, 18))
+    assert ahead.kind == Reminder.Kind.ACTION_PLAN_DUE
+    assert scan(dt.date(2027, 1, 19)) == []  # once
+    (today,) = scan(dt.date(2027, 2, 1))
+    assert today.kind == Reminder.Kind.ACTION_PLAN_DEADLINE
+    assert scan(dt.date(2027, 2, 1)) == []
+    notes = Notification.objects.filter(reminder__action_plan=plan)
+    assert set(notes.values_list("user__username", flat=True)) == {"lokalraad.aalborg"}
+    assert notes.count() == 2
+    sent = [m for m in mailoutbox if "sekretaer@example.org" in m.to]
+    assert len(sent) == 2 and all("Aalborg 2027" in m.subject for m in sent)
+
+
+def test_an_approved_handleplan_is_not_reminded() -> None:
+    import time_machine
+    from django.utils import timezone
+
+    from coordination import reminders
+    from coordination.models import Reminder
+
+    hjoerring = Council.objects.get(municipality="Hjørring")
+    plan = ActionPlan.objects.create(
+        council=hjoerring, year=2027, status="approved", approved_on=dt.date(2027, 1, 5)
+    )
+    moment = dt.datetime(2027, 1, 25, 9, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(moment, tick=False):
+        reminders.reminders_scan(enqueue=False)
+    assert not Reminder.objects.filter(action_plan=plan).exists()
