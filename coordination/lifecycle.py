@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coordination.models import Case, Citizen, ConcernReport, Consent, Forum, LegalHold
+from coordination.models.citizens import birthday
 from coordination.workflows import add_months
 
 # Knock Knock's younger track ends at 18: the handover to the 18-25 track (or SSP+).
@@ -38,21 +39,6 @@ def next_review(forum: Forum, day: dt.date | None = None) -> dt.date:
     return add_months(day or timezone.localdate(), review_months(forum))
 
 
-def birthday(born: dt.date, age: int) -> dt.date:
-    """The day the person born on `born` turns `age` (29 February: 1 March)."""
-    try:
-        return born.replace(year=born.year + age)
-    except ValueError:
-        return born.replace(year=born.year + age, day=28) + dt.timedelta(days=1)
-
-
-def years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def upper_age(case: Case) -> int | None:
     """The oldest age the case's track or forum band admits (None: no upper bound)."""
     bounds = [case.forum.age_max] if case.forum.age_max is not None else []
@@ -71,12 +57,12 @@ def leaves_on(case: Case) -> dt.date | None:
 def may_leave_by(day: dt.date) -> Q:
     """A filter on cases: the citizen is born early enough to have left the forum's band or
     the case's track by `day` (a SQL pre-filter on the birth date; `leaves_on` is exact)."""
+    bands = set(Forum.objects.filter(age_max__isnull=False).values_list("age_max", flat=True))
+    limits = [(Q(forum__age_max=band), band) for band in bands if band is not None]
+    limits += [(Q(track=track), oldest) for track, (_young, oldest) in Case.TRACK_AGES.items()]
     born = Q()
-    bands = Forum.objects.filter(age_max__isnull=False).values_list("age_max", flat=True)
-    for age_max in {band for band in bands if band is not None}:
-        born |= Q(forum__age_max=age_max, citizen__birth_date__lte=years_before(day, age_max + 1))
-    for track, (_youngest, oldest) in Case.TRACK_AGES.items():
-        born |= Q(track=track, citizen__birth_date__lte=years_before(day, oldest + 1))
+    for which, oldest in limits:
+        born |= which & Q(citizen__birth_date__lte=add_months(day, -12 * (oldest + 1)))
     return born if born else Q(pk__in=[])
 
 

@@ -29,6 +29,7 @@ from coordination.models import (
     OutcomeSnapshot,
     RetiredCount,
 )
+from coordination.models.citizens import age_on
 
 
 @dataclass(frozen=True, order=True)
@@ -90,8 +91,8 @@ def _cases_opened(cases: QuerySet[Case]) -> Counter[Key]:
     rows = cases.values_list("opened_at", "forum_id", "citizen__birth_date").order_by()
     for opened_at, forum_id, born in rows.iterator(2000):
         opened = timezone.localtime(opened_at).date()
-        age = opened.year - born.year - ((opened.month, opened.day) < (born.month, born.day))
-        result[Key(_month(opened), forum_id, "cases_opened", age_group(age))] += 1
+        group = age_group(age_on(born, opened))
+        result[Key(_month(opened), forum_id, "cases_opened", group)] += 1
     return result
 
 

@@ -12,6 +12,20 @@ from coordination import cpr
 from coordination.querysets import CitizenQuerySet
 
 
+def age_on(born: dt.date, day: dt.date) -> int:
+    """The age on `day` of a person born on `born` (whole years)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def birthday(born: dt.date, age: int) -> dt.date:
+    """The day a person born on `born` turns `age` (born on 29 February: 1 March in a year
+    without one, the day `age_on` counts the year from)."""
+    try:
+        return born.replace(year=born.year + age)
+    except ValueError:
+        return born.replace(year=born.year + age, day=28) + dt.timedelta(days=1)
+
+
 class Citizen(models.Model):
     """A person known to the cooperation; the CPR number is held only encrypted."""
 
@@ -46,10 +60,7 @@ class Citizen(models.Model):
         return cpr.decrypt(self.cpr_encrypted)
 
     def age_on(self, day: dt.date) -> int:
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return age_on(self.birth_date, day)
 
 
 class RelatedPerson(models.Model):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Unit, User
-from coordination import access, audit, policy, reminders
+from coordination import access, audit, lifecycle, policy, reminders
 from coordination.models import (
     Case,
     Citizen,
@@ -26,6 +26,7 @@ from coordination.models import (
     LegalBasis,
     RelatedPerson,
 )
+from coordination.models.citizens import birthday
 from coordination.services._common import acting_unit, check_categories
 
 GIVER_REFUSALS = {
@@ -40,13 +41,7 @@ GIVER_REFUSALS = {
 
 def coming_of_age(citizen: Citizen) -> dt.datetime:
     """The moment a guardian's consent ends: the citizen's 18th birthday, local midnight."""
-    born = citizen.birth_date
-    age = policy.GUARDIAN_CONSENT_UNTIL_AGE
-    try:
-        day = born.replace(year=born.year + age)
-    except ValueError:  # 29 February
-        day = born.replace(year=born.year + age, day=28) + dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    return lifecycle.local_midnight(birthday(citizen.birth_date, policy.GUARDIAN_CONSENT_UNTIL_AGE))
 
 
 def _giver_errors(

@@ -36,7 +36,7 @@ def citizen_turning(age: int, in_days: int) -> Any:
     birthday = timezone.localdate() + dt.timedelta(days=in_days)
     return services.citizen_create(
         actor=user("ssp.aalborg"),
-        cpr_number=born_on(lifecycle.years_before(birthday, age)),
+        cpr_number=born_on(add_months(birthday, -12 * age)),
         first_name="Ung",
         last_name="Testesen",
     )
