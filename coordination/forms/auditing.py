@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from coordination.forms.base import (
     CprField,
+    DateInput,
     StyledForm,
 )
 from coordination.models import (
@@ -36,8 +37,8 @@ def insight_subject(user: User, citizen: Citizen) -> str:
 
 
 class SampleDrawForm(StyledForm):
-    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=_("From"), widget=DateInput)
+    period_end = forms.DateField(label=_("To"), widget=DateInput)
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,

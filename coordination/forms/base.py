@@ -1,6 +1,6 @@
 """What every form shares: Det Fælles Designsystem's classes and ARIA attributes, the CPR
-field, a person picker, the deadline field, the forum-and-unit choices, and showing a
-service's errors on the form."""
+field, the date picker, a person picker, the deadline field, the forum-and-unit choices, and
+showing a service's errors on the form."""
 
 from __future__ import annotations
 
@@ -13,6 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from coordination import access, cpr
 from coordination.models import Category, LegalBasis
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker (`type=date`), which shows and sends ISO dates whatever the
+    language: the value is written as ISO too (a Danish "04.03.2027" would be dropped)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class StyledForm(forms.Form):

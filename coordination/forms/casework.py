@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access, policy, workflows
-from coordination.forms.base import SharingForm, StyledForm
+from coordination.forms.base import DateInput, SharingForm, StyledForm
 from coordination.models import Case, Contact, Incident, Offer, OutcomeSnapshot, Referral
 
 _NOTE_HELP = _("Shared as chosen under Sharing below, like an entry.")
@@ -124,7 +124,7 @@ class IncidentForm(SharingForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Incident.Kind.choices)
     occurred_on = forms.DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput,
         input_formats=["%Y-%m-%d"],
         help_text=_("Incidents from 12 months before enrolment on are counted."),
     )

@@ -12,14 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from coordination import access, lifecycle, workflows
-from coordination.forms.base import StyledForm
+from coordination.forms.base import DateInput, StyledForm
 from coordination.models import Case, CaseReview, EffortType, Forum
 
 Decision = CaseReview.Decision
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ReviewForm(StyledForm):
