@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from coordination import audit, services
+from coordination.forms.base import apply_service_errors
 from coordination.models import (
     Action,
     ActionPlan,
@@ -178,8 +179,7 @@ class LegalHoldForm(forms.ModelForm):
         try:
             services.legal_hold_check(data.get("reason", ""), data.get("until"))
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                self.add_error(field, errors)
+            apply_service_errors(self, error)
         return data
 
 

@@ -99,16 +99,12 @@ def _months_on(start: dt.datetime, months: int) -> dt.date:
     return day
 
 
-def retention_start(case: Case) -> dt.datetime | None:
-    return case.retention_from or case.closed_at
-
-
 def deletion_due(case: Case) -> dt.date | None:
-    """The day a closed case is deleted, holds aside (None while it is open)."""
-    start = retention_start(case)
-    if case.status != Case.Status.CLOSED or start is None:
+    """The day a closed case is deleted, holds aside (None while it is open): from
+    `retention_from`, as the retention run reads it."""
+    if case.status != Case.Status.CLOSED or case.retention_from is None:
         return None
-    return _months_on(start, retention_months(case.forum))
+    return _months_on(case.retention_from, retention_months(case.forum))
 
 
 def concern_deletion_due(report: ConcernReport) -> dt.date | None:
@@ -143,7 +139,10 @@ class Dates:
     deletion_due: dt.date | None
     held_until: dt.date | None
     retention_ends: dt.date | None = None
-    kept_by_hold: bool = False
+
+    @property
+    def kept_by_hold(self) -> bool:
+        return self.deletion_due != self.retention_ends
 
 
 def dates(case: Case, holds: list[LegalHold], today: dt.date | None = None) -> Dates:
@@ -152,8 +151,7 @@ def dates(case: Case, holds: list[LegalHold], today: dt.date | None = None) -> D
     hold = active_hold(holds, today)
     out = aged_out(case, today)
     ends = deleted = deletion_due(case)
-    kept = ends is not None and hold is not None and hold.until >= ends
-    if kept and hold is not None:
+    if ends is not None and hold is not None and hold.until >= ends:
         deleted = hold.until + dt.timedelta(days=1)
     return Dates(
         next_review=case.next_review_at if is_open else None,
@@ -165,7 +163,6 @@ def dates(case: Case, holds: list[LegalHold], today: dt.date | None = None) -> D
         deletion_due=deleted,
         held_until=hold.until if hold else None,
         retention_ends=ends,
-        kept_by_hold=kept,
     )
 
 

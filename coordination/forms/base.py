@@ -144,7 +144,7 @@ def check_unit_in_forum(form: forms.Form, data: dict[str, Any], unit_field: str)
         form.add_error(unit_field, _("The unit is not a member of the chosen forum."))
 
 
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field where the form has one."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)

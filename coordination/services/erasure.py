@@ -156,6 +156,16 @@ def erase_citizens(ids: list[int], rows: Counter[str]) -> list[int]:
     return gone
 
 
+def erase(
+    cases: list[int], reports: list[int], citizens: list[int], rows: Counter[str]
+) -> list[int]:
+    """The cases and concern reports with everything hanging off them, then the citizens'
+    consents nothing rests on any more, then those citizens left with nothing (returned)."""
+    erase_cases(cases, reports, rows)
+    erase_unused_consents(citizens, rows)
+    return erase_citizens(citizens, rows)
+
+
 def rows_per_case(ids: list[int]) -> dict[int, dict[str, int]]:
     """How many rows of each kind each case held (for its receipt): one grouped query per
     kind."""

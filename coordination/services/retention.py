@@ -130,6 +130,17 @@ def _receipt(obj: Model, run: str, **detail: Any) -> AuditEventType:
     )
 
 
+def _receipts(
+    summary: RetentionSummary, rows: Counter[str], gone: list[int], receipts: list[AuditEventType]
+) -> None:
+    """A chunk's receipts (its cases or concern reports, and the citizens that went with
+    them) in one insert, inside the chunk's transaction; and the chunk counted."""
+    audit.insert_events(receipts + [_receipt(Citizen(pk=pk), summary.run) for pk in gone])
+    summary.citizens += len(gone)
+    summary.rows.update(rows)
+    summary.chunks += 1
+
+
 def _case_chunk(ids: list[int], now: dt.datetime, summary: RetentionSummary) -> None:
     today = timezone.localdate(now)
     with transaction.atomic():
@@ -148,11 +159,12 @@ def _case_chunk(ids: list[int], now: dt.datetime, summary: RetentionSummary) -> 
         held = erasure.rows_per_case(ids)
         _keep_counts(ids, reports, now)
         rows: Counter[str] = Counter()
-        erasure.erase_cases(ids, reports, rows)
         citizens = sorted({citizen for _pk, citizen, *_rest in cases})
-        erasure.erase_unused_consents(citizens, rows)
-        gone = erasure.erase_citizens(citizens, rows)
-        audit.insert_events(
+        gone = erasure.erase(ids, reports, citizens, rows)
+        _receipts(
+            summary,
+            rows,
+            gone,
             [
                 _receipt(
                     Case(pk=pk, citizen_id=citizen),
@@ -163,13 +175,9 @@ def _case_chunk(ids: list[int], now: dt.datetime, summary: RetentionSummary) -> 
                     rows=held[pk],
                 )
                 for pk, citizen, forum, closed_at, code in cases
-            ]
-            + [_receipt(Citizen(pk=pk), summary.run) for pk in gone]
+            ],
         )
     summary.cases += len(ids)
-    summary.citizens += len(gone)
-    summary.rows.update(rows)
-    summary.chunks += 1
 
 
 def _concern_chunk(ids: list[int], now: dt.datetime, summary: RetentionSummary) -> None:
@@ -186,11 +194,12 @@ def _concern_chunk(ids: list[int], now: dt.datetime, summary: RetentionSummary) 
             return
         _keep_counts([], ids, now)
         rows: Counter[str] = Counter()
-        erasure.erase_cases([], ids, rows)
         citizens = sorted({citizen for _pk, citizen, *_rest in reports if citizen})
-        erasure.erase_unused_consents(citizens, rows)
-        gone = erasure.erase_citizens(citizens, rows)
-        audit.insert_events(
+        gone = erasure.erase([], ids, citizens, rows)
+        _receipts(
+            summary,
+            rows,
+            gone,
             [
                 _receipt(
                     ConcernReport(pk=pk, citizen_id=citizen),
@@ -199,13 +208,9 @@ def _concern_chunk(ids: list[int], now: dt.datetime, summary: RetentionSummary) 
                     decision=decision,
                 )
                 for pk, citizen, forum, decision in reports
-            ]
-            + [_receipt(Citizen(pk=pk), summary.run) for pk in gone]
+            ],
         )
     summary.concerns += len(ids)
-    summary.citizens += len(gone)
-    summary.rows.update(rows)
-    summary.chunks += 1
 
 
 def _citizen_chunk(ids: list[int], now: dt.datetime, summary: RetentionSummary) -> None:
@@ -218,10 +223,7 @@ def _citizen_chunk(ids: list[int], now: dt.datetime, summary: RetentionSummary) 
         )
         rows: Counter[str] = Counter()
         gone = erasure.erase_citizens(ids, rows)
-        audit.insert_events([_receipt(Citizen(pk=pk), summary.run) for pk in gone])
-    summary.citizens += len(gone)
-    summary.rows.update(rows)
-    summary.chunks += 1
+        _receipts(summary, rows, gone, [])
 
 
 def _in_chunks(
