@@ -7,7 +7,7 @@ outcome snapshots."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -104,26 +104,31 @@ def _lead_unit(case_field: str = "pk") -> Any:
 
 
 def case_reminders(
-    kind: str, candidates: list[tuple[int, dt.datetime, int | None, int | None]]
+    kind: str,
+    candidates: Sequence[tuple[int, dt.datetime, int | None, int | None]],
+    subject: str = "case",
 ) -> list[Reminder]:
-    """Reminders about cases, (case, deadline, coordinator, lead unit) each: to the
-    coordinator, or to the lead unit's coordinators when there is none. Those already
-    recorded are left out (looked up for these cases only, not the whole table)."""
+    """Reminders about cases (or another `subject`: a handleplan), (thing, deadline, person,
+    unit) each: to the person, or to the unit when there is none. Those already recorded are
+    left out (looked up for these things only, not the whole table)."""
+    field = f"{subject}_id"
     existing: set[tuple[int, dt.datetime]] = set()
     for start in range(0, len(candidates), 1000):
         ids = [pk for pk, *_rest in candidates[start : start + 1000]]
         existing.update(
-            Reminder.objects.filter(kind=kind, case_id__in=ids).values_list("case_id", "deadline")
+            Reminder.objects.filter(kind=kind, **{f"{field}__in": ids}).values_list(
+                field, "deadline"
+            )
         )
     return [
         Reminder(
             kind=kind,
-            case_id=pk,
             deadline=deadline,
-            recipient_id=coordinator,
-            recipient_unit_id=None if coordinator else unit,
+            recipient_id=person,
+            recipient_unit_id=None if person else unit,
+            **{field: pk},
         )
-        for pk, deadline, coordinator, unit in candidates
+        for pk, deadline, person, unit in candidates
         if (pk, deadline) not in existing
     ]
 
@@ -146,7 +151,7 @@ def _review_reminders(now: dt.datetime) -> list[Reminder]:
         )
         .iterator(2000)
     )
-    escalate = dt.timedelta(days=settings.REMINDER_REVIEW_ESCALATE_DAYS)
+    escalate = _days(settings.REMINDER_REVIEW_ESCALATE_DAYS)
     return (
         case_reminders(
             Kind.CASE_REVIEW, [(pk, lifecycle.local_midnight(d), c, u) for pk, d, c, u, _f in rows]
@@ -188,8 +193,8 @@ def _age_band_reminders(now: dt.datetime) -> list[Reminder]:
     is asked to decide (move track, transfer, continue or close), and told again on the day
     the citizen has left (the closing countdown starts; sharing-rules.md 6)."""
     today = timezone.localtime(now).date()
-    lead = dt.timedelta(days=settings.REMINDER_AGE_BAND_LEAD_DAYS)
-    horizon = today + lead + dt.timedelta(days=1)  # a day's slack
+    lead = _days(settings.REMINDER_AGE_BAND_LEAD_DAYS)
+    horizon = today + lead + _days(1)  # a day's slack
     cases = open_cases().filter(lifecycle.may_leave_by(horizon)).select_related("citizen", "forum")
     ahead, left = [], []
     for case in cases.iterator(2000):
@@ -265,31 +270,19 @@ def action_plan_reminders(now: dt.datetime) -> list[Reminder]:
     secretariat `REMINDER_ACTION_PLAN_LEAD_DAYS` ahead, and again on the day."""
     today = timezone.localtime(now).date()
     lead = _days(settings.REMINDER_ACTION_PLAN_LEAD_DAYS)
-    plans = (
-        ActionPlan.objects.filter(status=ActionPlan.Status.DRAFT, year__in=[today.year])
+    deadline = ActionPlan(year=today.year).deadline
+    if today < deadline - lead:
+        return []
+    at = lifecycle.local_midnight(deadline)
+    plans = [
+        (pk, at, None, unit)
+        for pk, unit in ActionPlan.objects.filter(status=ActionPlan.Status.DRAFT, year=today.year)
         .exclude(council__secretariat=None)
-        .values_list("pk", "year", "council__secretariat")
+        .values_list("pk", "council__secretariat")
+    ]
+    return case_reminders(Kind.ACTION_PLAN_DUE, plans, "action_plan") + (
+        case_reminders(Kind.ACTION_PLAN_DEADLINE, plans, "action_plan") if deadline == today else []
     )
-    ahead, due = [], []
-    for pk, year, unit in plans:
-        deadline = ActionPlan(year=year).deadline
-        if deadline - lead <= today:
-            ahead.append((pk, lifecycle.local_midnight(deadline), unit))
-        if deadline == today:
-            due.append((pk, lifecycle.local_midnight(deadline), unit))
-    found: list[Reminder] = []
-    for kind, rows in ((Kind.ACTION_PLAN_DUE, ahead), (Kind.ACTION_PLAN_DEADLINE, due)):
-        existing = set(
-            Reminder.objects.filter(kind=kind, action_plan_id__in=[r[0] for r in rows]).values_list(
-                "action_plan_id", "deadline"
-            )
-        )
-        found += [
-            Reminder(kind=kind, action_plan_id=pk, deadline=at, recipient_unit_id=unit)
-            for pk, at, unit in rows
-            if (pk, at) not in existing
-        ]
-    return found
 
 
 FINDERS: tuple[Callable[[dt.datetime], list[Reminder]], ...] = (
